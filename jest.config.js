@@ -1,0 +1,32 @@
+/** Three tiers (STYLE.md): pure *.spec.ts, adapter *.int-spec.ts, whole-app test/**\/*.e2e-spec.ts. */
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      target: 'es2022',
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+    },
+    module: { type: 'commonjs' },
+  },
+];
+const moduleNameMapper = {
+  '^@livefeed/(domain|event-store|messaging|common|client)$': '<rootDir>/libs/$1/src',
+  '^@livefeed/(domain|event-store|messaging|common|client)/(.*)$': '<rootDir>/libs/$1/src/$2',
+};
+const base = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.(t|j|mj)s$': swc },
+  // Nest 12 and a few of its dependencies ship ES modules only; Jest's CJS loader needs them transformed.
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|uid|iterare|@nats-io|file-type|strtok3|token-types|peek-readable)/)'],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  moduleNameMapper,
+};
+module.exports = {
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    { ...base, displayName: 'int', testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'], slowTestThreshold: 30 },
+    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], slowTestThreshold: 60 },
+  ],
+};

@@ -1,0 +1,4 @@
+export * from './report.schema';
+export * from './event.schema';
+export * from './story.state';
+export * from './rejection';
