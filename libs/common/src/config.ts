@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const list = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t.length > 0),
+  );
+
+/** The environment of CONTRACT section 6 plus tuning knobs; read once, validated, typed. */
+export const configSchema = z.object({
+  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .default('postgres://postgres@127.0.0.1:5432/livefeed'),
+  LIVEFEED_SUBJECT_ROOT: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be a lower-case NATS token ([a-z0-9_-], 1-64 chars)')
+    .default('livefeed'),
+  GATEWAY_PORT: port(3000),
+  INGEST_PORT: port(3001),
+  LIVEFEED_PUBLISH_TOKENS: list,
+  LIVEFEED_READER_SECRET: z.string().default(''),
+  /** Origins browsers may connect from; empty allows any origin. */
+  LIVEFEED_ALLOWED_ORIGINS: list,
+  LIVEFEED_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Reports fetched and committed together by the ingest consumer. */
+  LIVEFEED_INGEST_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
+  /** Days the events stream keeps events. */
+  LIVEFEED_EVENTS_MAX_AGE_DAYS: z.coerce.number().positive().default(7),
+  /** Events per story the gateway keeps in memory for catch-ups. */
+  LIVEFEED_GATEWAY_CACHE_EVENTS: z.coerce.number().int().min(0).default(1000),
+  /** Comma-separated failpoint names that crash the process (tests only). */
+  LIVEFEED_FAILPOINTS: list,
+});
+export type Config = z.infer<typeof configSchema>;
+
+/** Raised at start when the environment is wrong; its message names every bad variable. */
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+/** Stream and subject names derived from the subject root (CONTRACT sections 1 and 2). */
+export function subjectsFor(root: string) {
+  const upper = root.toUpperCase().replace(/-/g, '_');
+  return {
+    root,
+    reportsStream: `${upper}_REPORTS`,
+    eventsStream: `${upper}_EVENTS`,
+    reports: (storyId: string) => `${root}.reports.${storyId}`,
+    reportsAll: `${root}.reports.>`,
+    events: (storyId: string) => `${root}.events.${storyId}`,
+    eventsAll: `${root}.events.>`,
+    rejections: (storyId: string) => `${root}.rejections.${storyId}`,
+    rejectionsAll: `${root}.rejections.>`,
+    audience: `${root}.audience`,
+  };
+}
+export type Subjects = ReturnType<typeof subjectsFor>;
