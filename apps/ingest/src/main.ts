@@ -1,15 +1,16 @@
-import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { Module } from '@nestjs/common';
-import { REPORT_TYPES } from '@livefeed/domain';
-
-@Module({})
-class AppModule {}
+import { ConfigError, loadConfig } from '@livefeed/common';
+import { startIngest } from './ingest.app';
 
 async function main(): Promise<void> {
-  const app = await NestFactory.create(AppModule);
-  await app.listen(0);
-  console.log('ok', REPORT_TYPES.length);
-  await app.close();
+  const ingest = await startIngest(loadConfig());
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      void ingest.close().then(() => process.exit(0));
+    });
+  }
 }
-void main();
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

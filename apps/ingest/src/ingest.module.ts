@@ -1,0 +1,64 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { type Config, Failpoints, subjectsFor } from '@livefeed/common';
+import { EventStore } from '@livefeed/event-store';
+import { EventPublisher, ReportConsumer, ReportPublisher } from '@livefeed/messaging';
+import { CONFIG, LOGGER, NATS, SUBJECTS } from './ingest.tokens';
+import { IngestMetrics } from './observability/ingest.metrics';
+import { HealthController } from './observability/health.controller';
+import { MetricsController } from './observability/metrics.controller';
+import { ReportsController } from './reports/reports.controller';
+import { ReportIntake } from './reports/report-intake';
+import { OutcomeWaiter } from './reports/outcome-waiter';
+import { ReportPipeline } from './reports/report-pipeline';
+import { ConsumerRunner } from './reports/consumer.runner';
+import { PublisherAuthGuard } from './reports/publisher-auth.guard';
+
+/** What main.ts opens before Nest starts and closes after Nest has stopped. */
+export interface IngestResources {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly nc: NatsConnection;
+  readonly store: EventStore;
+  readonly failpoints: Failpoints;
+}
+
+@Module({})
+export class IngestModule {
+  static forRoot(r: IngestResources): DynamicModule {
+    const subjects = subjectsFor(r.config.LIVEFEED_SUBJECT_ROOT);
+    const eventPublisher = new EventPublisher(r.nc, subjects);
+    const consumerRef: { current?: ReportConsumer } = {};
+    const metrics = new IngestMetrics(() => consumerRef.current?.pending() ?? Promise.resolve(0));
+    const pipeline = new ReportPipeline(r.store, eventPublisher, metrics, r.failpoints, r.log);
+    const consumer = new ReportConsumer(r.nc, subjects, {
+      durable: 'ingest',
+      batchSize: r.config.LIVEFEED_INGEST_BATCH,
+      maxWaitMs: 50,
+      handler: (messages) => pipeline.handle(messages),
+      onError: (err: unknown) => r.log.warn({ err }, 'report consumer'),
+    });
+    consumerRef.current = consumer;
+    return {
+      module: IngestModule,
+      imports: [TerminusModule],
+      controllers: [ReportsController, HealthController, MetricsController],
+      providers: [
+        { provide: CONFIG, useValue: r.config },
+        { provide: LOGGER, useValue: r.log },
+        { provide: NATS, useValue: r.nc },
+        { provide: SUBJECTS, useValue: subjects },
+        { provide: EventStore, useValue: r.store },
+        { provide: IngestMetrics, useValue: metrics },
+        { provide: ReportConsumer, useValue: consumer },
+        { provide: ReportPublisher, useValue: new ReportPublisher(r.nc, subjects) },
+        { provide: OutcomeWaiter, useValue: new OutcomeWaiter(r.nc, subjects, r.store) },
+        ReportIntake,
+        ConsumerRunner,
+        PublisherAuthGuard,
+      ],
+    };
+  }
+}

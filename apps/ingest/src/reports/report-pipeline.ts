@@ -1,0 +1,127 @@
+import { parseReportBytes, type Rejection, type StoryEvent } from '@livefeed/domain';
+import type { BatchResult, EventStore, IncomingReport } from '@livefeed/event-store';
+import type { EventPublisher, InboundReport } from '@livefeed/messaging';
+import { Failpoints, isTransientError } from '@livefeed/common';
+import type { Logger } from 'pino';
+import type { IngestMetrics } from '../observability/ingest.metrics';
+
+/** Deliveries a report naming a not-yet-posted entry waits through before `unknown-entry` stands. */
+export const UNKNOWN_ENTRY_ATTEMPTS = 5;
+const RETRY_BASE_MS = 200;
+const RETRY_CAP_MS = 5_000;
+
+export function retryDelayMs(deliveryCount: number): number {
+  return Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** Math.max(0, deliveryCount - 1));
+}
+
+interface Pending {
+  readonly message: InboundReport;
+  readonly item: IncomingReport;
+}
+
+/**
+ * Turns one batch of JetStream messages into recorded outcomes: parse, decide and commit in one
+ * transaction, publish what was decided, and only then ack. A transient failure throws, so the
+ * consumer naks the whole batch and backs off: nothing is rejected or skipped for an outage.
+ */
+export class ReportPipeline {
+  constructor(
+    private readonly store: EventStore,
+    private readonly publisher: EventPublisher,
+    private readonly metrics: IngestMetrics,
+    private readonly failpoints: Failpoints,
+    private readonly log: Logger,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async handle(messages: readonly InboundReport[]): Promise<void> {
+    const now = this.clock().toISOString();
+    this.metrics.received.inc(messages.length);
+    this.metrics.batchSize.observe(messages.length);
+    const pending: Pending[] = [];
+    const invalid: Array<{ message: InboundReport; rejection: Rejection }> = [];
+    for (const message of messages) {
+      const parsed = parseReportBytes(message.data, {
+        subjectStoryId: message.storyId,
+        fallbackId: `seq:${message.seq}`,
+      });
+      if (parsed.ok) {
+        const deferUnknownEntry = message.deliveryCount < UNKNOWN_ENTRY_ATTEMPTS;
+        pending.push({ message, item: { report: parsed.report, deferUnknownEntry } });
+      } else {
+        invalid.push({ message, rejection: parsed.rejection });
+      }
+    }
+
+    const started = performance.now();
+    const results = await this.commit(pending, now);
+    for (const { rejection } of invalid) {
+      const recorded = await this.store.recordRejection(rejection, now);
+      if (!recorded.duplicate) results.push({ kind: 'rejected', rejection, duplicate: false });
+    }
+    this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
+    this.failpoints.hit('after-commit');
+
+    await this.publish(results);
+    this.failpoints.hit('after-publish');
+
+    pending.forEach(({ message }, i) => this.settle(message, results[i]));
+    for (const { message } of invalid) message.term();
+  }
+
+  /** One transaction for the batch; when it fails for a non-transient reason, one per report. */
+  private async commit(pending: readonly Pending[], now: string): Promise<Outcome[]> {
+    if (pending.length === 0) return [];
+    const items = pending.map((p) => p.item);
+    try {
+      return await this.store.commitBatch(items, now);
+    } catch (error) {
+      if (isTransientError(error)) throw error;
+      this.log.warn({ err: error }, 'batch commit failed; retrying its reports one by one');
+    }
+    const results: Outcome[] = [];
+    for (const item of items) {
+      try {
+        results.push(...(await this.store.commitBatch([item], now)));
+      } catch (error) {
+        if (isTransientError(error)) throw error;
+        this.log.error({ err: error, reportId: item.report.id }, 'report could not be committed');
+        results.push({ kind: 'failed', error });
+      }
+    }
+    return results;
+  }
+
+  private async publish(results: readonly Outcome[]): Promise<void> {
+    const events: StoryEvent[] = [];
+    for (const r of results) {
+      if (r.kind === 'accepted') {
+        events.push(r.event);
+        if (!r.duplicate) this.metrics.accepted.inc();
+      } else if (r.kind === 'rejected' && !r.duplicate) {
+        this.metrics.rejected.inc({ code: r.rejection.code });
+        this.publisher.publishRejection(r.rejection);
+      }
+    }
+    // Re-publishing a duplicate's event is deliberate: the first worker may have crashed after
+    // commit and before publish; `Nats-Msg-Id: <storyId>:<version>` dedups it downstream.
+    await this.publisher.publishEvents(events);
+  }
+
+  private settle(message: InboundReport, result: Outcome | undefined): void {
+    if (result === undefined || result.kind === 'failed') {
+      message.nak(retryDelayMs(message.deliveryCount));
+    } else if (result.kind === 'deferred') {
+      this.metrics.deferred.inc();
+      message.nak(retryDelayMs(message.deliveryCount));
+    } else {
+      message.ack();
+    }
+  }
+}
+
+interface Failed {
+  readonly kind: 'failed';
+  readonly error: unknown;
+}
+type Outcome = BatchResult | Failed;
