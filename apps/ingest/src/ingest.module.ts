@@ -37,6 +37,7 @@ export class IngestModule {
       durable: 'ingest',
       batchSize: r.config.LIVEFEED_INGEST_BATCH,
       maxWaitMs: 50,
+      ackWaitMs: r.config.LIVEFEED_ACK_WAIT_MS,
       handler: (messages) => pipeline.handle(messages),
       onError: (err: unknown) => r.log.warn({ err }, 'report consumer'),
     });

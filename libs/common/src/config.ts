@@ -31,6 +31,8 @@ export const configSchema = z.object({
   LIVEFEED_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Reports fetched and committed together by the ingest consumer. */
   LIVEFEED_INGEST_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
+  /** How long JetStream waits for an ack before redelivering a report to another worker. */
+  LIVEFEED_ACK_WAIT_MS: z.coerce.number().int().min(500).default(30_000),
   /** Days the events stream keeps events. */
   LIVEFEED_EVENTS_MAX_AGE_DAYS: z.coerce.number().positive().default(7),
   /** Events per story the gateway keeps in memory for catch-ups. */
