@@ -1,0 +1,202 @@
+/**
+ * bench/ingest — sustained ingest throughput and publish-to-commit latency of the real ingest
+ * app, beside a baseline measured in the same run: the same rows appended to PostgreSQL with
+ * plain multi-row INSERTs.
+ *
+ *   npm run build && npx tsx bench/ingest/ingest.bench.ts [--reports=50000] [--stories=500] [--rate=1000] [--seconds=10]
+ *
+ * "Commit" is observed as the event's arrival on `<root>.events.<story>`, which the ingest app
+ * publishes right after the PostgreSQL commit, so latencies here include that publish.
+ */
+import { randomBytes } from 'node:crypto';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Client } from 'pg';
+import { createTestDatabase } from '../../libs/common/src/testing/isolation';
+import { subjectsFor } from '../../libs/common/src/config';
+import { startApp } from '../../test/support/processes';
+import { summarise } from '../lib/stats';
+import { arg, writeReport } from '../lib/report';
+
+const N = arg('reports', 50_000);
+const M = arg('stories', 500);
+const RATE = arg('rate', 1_000);
+const RATE_SECONDS = arg('seconds', 10);
+const enc = new TextEncoder();
+
+interface Rpt {
+  id: string;
+  storyId: string;
+  bytes: Uint8Array;
+}
+
+function makeReports(prefix: string, count: number, stories: number): Rpt[] {
+  const out: Rpt[] = [];
+  const body = '<p>Shelling reported overnight near the river crossing; residents sheltered in basements.</p>';
+  for (let i = 0; i < count; i++) {
+    const s = i % stories;
+    const round = Math.floor(i / stories);
+    const storyId = `${prefix}-s${s}`;
+    const id = `${prefix}-${i}`;
+    const report =
+      round === 0
+        ? { id, storyId, type: 'story.opened', author: 'desk:bench', data: { title: `Story ${s}` } }
+        : round % 10 === 5
+          ? {
+              id,
+              storyId,
+              type: 'figure.reported',
+              author: 'desk:bench',
+              data: { figureId: 'deaths', label: 'Killed', value: round, source: { name: `src${round % 3}` } },
+            }
+          : { id, storyId, type: 'entry.posted', author: 'desk:bench', data: { entryId: `e${round}`, body } };
+    out.push({ id, storyId, bytes: enc.encode(JSON.stringify(report)) });
+  }
+  return out;
+}
+
+async function baselineInserts(url: string, reports: Rpt[]): Promise<number> {
+  const pg = new Client({ connectionString: url });
+  await pg.connect();
+  await pg.query(`CREATE TABLE baseline_events (position bigserial PRIMARY KEY, story_id text NOT NULL,
+    version int NOT NULL, type text NOT NULL, data jsonb NOT NULL, report_id text NOT NULL UNIQUE,
+    author text NOT NULL, occurred_at timestamptz NOT NULL, recorded_at timestamptz NOT NULL,
+    UNIQUE (story_id, version))`);
+  const versions = new Map<string, number>();
+  const rows = reports.map((r) => {
+    const parsed = JSON.parse(Buffer.from(r.bytes).toString()) as { type: string; data: unknown; author: string };
+    const v = (versions.get(r.storyId) ?? 0) + 1;
+    versions.set(r.storyId, v);
+    return [r.storyId, v, parsed.type, JSON.stringify(parsed.data), r.id, parsed.author];
+  });
+  const started = performance.now();
+  for (let i = 0; i < rows.length; i += 500) {
+    const chunk = rows.slice(i, i + 500);
+    const cols = (k: number) => chunk.map((row) => row[k]);
+    await pg.query(
+      `INSERT INTO baseline_events (story_id, version, type, data, report_id, author, occurred_at, recorded_at)
+       SELECT s, v, t, d::jsonb, r, a, now(), now()
+       FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[]) AS x(s, v, t, d, r, a)`,
+      [cols(0), cols(1), cols(2), cols(3), cols(4), cols(5)],
+    );
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await pg.end();
+  return rows.length / seconds;
+}
+
+/** Times each report from publish to its event's arrival. */
+class Watch {
+  readonly sent = new Map<string, number>();
+  readonly latencies: number[] = [];
+  lastArrival = 0;
+  constructor(nc: NatsConnection, root: string) {
+    nc.subscribe(`${root}.events.>`, {
+      callback: (_err, msg) => {
+        const now = performance.now();
+        const { reportId } = msg.json<{ reportId: string }>();
+        const t = this.sent.get(reportId);
+        if (t === undefined) return;
+        this.sent.delete(reportId);
+        this.latencies.push(now - t);
+        this.lastArrival = now;
+      },
+    });
+  }
+  async done(expected: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.latencies.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (this.latencies.length < expected) throw new Error(`only ${this.latencies.length}/${expected} events arrived`);
+  }
+}
+
+async function publishAll(nc: NatsConnection, root: string, reports: Rpt[], watch: Watch, ratePerSec?: number) {
+  const js = jetstream(nc);
+  const inflight = new Set<Promise<unknown>>();
+  const started = performance.now();
+  for (let i = 0; i < reports.length; i++) {
+    const r = reports[i];
+    if (ratePerSec) {
+      const due = started + (i * 1000) / ratePerSec;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((res) => setTimeout(res, wait));
+    }
+    const h = headers();
+    h.set('Nats-Msg-Id', r.id);
+    watch.sent.set(r.id, performance.now());
+    const p = js.publish(`${root}.reports.${r.storyId}`, r.bytes, { headers: h });
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p));
+    if (inflight.size >= 2000) await Promise.race(inflight);
+  }
+  await Promise.all(inflight);
+  return started;
+}
+
+async function main(): Promise<void> {
+  const db = await createTestDatabase();
+  const root = `bench${randomBytes(3).toString('hex')}`;
+  const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
+  const ingest = await startApp('ingest', {
+    DATABASE_URL: db.url,
+    LIVEFEED_SUBJECT_ROOT: root,
+    LIVEFEED_LOG_LEVEL: 'warn',
+  });
+  try {
+    const prefix = randomBytes(3).toString('hex');
+    const fullSpeed = makeReports(`f${prefix}`, N, M);
+    const baseline = await baselineInserts(db.url, fullSpeed);
+
+    // Full speed: every report published as fast as JetStream acks them.
+    const w1 = new Watch(nc, root);
+    const t0 = await publishAll(nc, root, fullSpeed, w1);
+    await w1.done(N, 300_000);
+    const throughput = N / ((w1.lastArrival - t0) / 1000);
+
+    // Fixed rate, to read latency without a backlog.
+    const rateReports = makeReports(`r${prefix}`, RATE * RATE_SECONDS, Math.min(M, RATE * RATE_SECONDS));
+    const w2 = new Watch(nc, root);
+    await publishAll(nc, root, rateReports, w2, RATE);
+    await w2.done(rateReports.length, 120_000);
+
+    const full = summarise(w1.latencies);
+    const fixed = summarise(w2.latencies);
+    const result = {
+      machine: { cores: require('node:os').cpus().length, node: process.version },
+      params: { reports: N, stories: M, rate: RATE, rateSeconds: RATE_SECONDS, batch: 500 },
+      baselineInsertRowsPerSec: Math.round(baseline),
+      fullSpeed: { reportsPerSec: Math.round(throughput), latencyMs: full },
+      fixedRate: { ratePerSec: RATE, latencyMs: fixed },
+      ratioToBaseline: Math.round((throughput / baseline) * 1000) / 1000,
+      targets: {
+        reportsPerSec: { target: 10_000, met: throughput >= 10_000 },
+        ratioToBaseline: { target: 0.35, met: throughput / baseline >= 0.35 },
+        p99AtFixedRateMs: { target: 25, met: fixed.p99 <= 25 },
+      },
+    };
+    const md = [
+      `# bench/ingest (${new Date().toISOString()})`,
+      '',
+      `${N} reports across ${M} stories; fixed rate ${RATE}/s for ${RATE_SECONDS} s; ${result.machine.cores} cores.`,
+      '',
+      '| measure | value | target |',
+      '| --- | --- | --- |',
+      `| baseline: plain multi-row INSERT | ${result.baselineInsertRowsPerSec} rows/s | |`,
+      `| ingest sustained (first publish → last commit) | ${result.fullSpeed.reportsPerSec} reports/s | ≥ 10,000 ${result.targets.reportsPerSec.met ? '✓' : '✗'} |`,
+      `| ratio to baseline | ${(result.ratioToBaseline * 100).toFixed(1)} % | ≥ 35 % ${result.targets.ratioToBaseline.met ? '✓' : '✗'} |`,
+      `| full speed publish→commit p50 / p99 | ${full.p50} / ${full.p99} ms | (backlog) |`,
+      `| ${RATE}/s publish→commit p50 / p99 / max | ${fixed.p50} / ${fixed.p99} / ${fixed.max} ms | p99 ≤ 25 ms ${result.targets.p99AtFixedRateMs.met ? '✓' : '✗'} |`,
+      '',
+    ].join('\n');
+    writeReport('ingest', result, md);
+  } finally {
+    await ingest.stop();
+    await nc.drain();
+    await db.drop();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,21 @@
+export { createLivefeedClient } from './livefeed.client';
+export { LivefeedError, type LivefeedErrorCode } from './livefeed.error';
+export type {
+  LivefeedClient,
+  LivefeedClientOptions,
+  SubscribeOptions,
+  Subscription,
+  SubscriptionHandlers,
+  SubscriptionStatus,
+} from './client.types';
+export type {
+  AckErrorCode,
+  AudienceMessage,
+  ClientToServerEvents,
+  ServerToClientEvents,
+  SnapshotMessage,
+  SubscribeAck,
+  SubscribeRequest,
+  UnsubscribeRequest,
+} from './protocol.types';
+export type { Correction, Entry, Figure, FigureClaim, StoryEvent, StoryState } from '@livefeed/domain';

@@ -1,0 +1,78 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** Current-state tables derived from the log (CONTRACT section 3), written in the append's transaction. */
+export class CreateStoryProjections1764000000002 implements MigrationInterface {
+  name = 'CreateStoryProjections1764000000002';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE stories (
+        id          text        NOT NULL,
+        title       text        NOT NULL,
+        summary     text,
+        status      text        NOT NULL CHECK (status IN ('live', 'closed')),
+        visibility  text        NOT NULL CHECK (visibility IN ('public', 'private')),
+        version     integer     NOT NULL CHECK (version > 0),
+        opened_at   timestamptz NOT NULL,
+        updated_at  timestamptz NOT NULL,
+        -- getStory, storyVersion and the batch's "WHERE id = ANY($1)".
+        CONSTRAINT stories_pkey PRIMARY KEY (id)
+      )`);
+    // listStories: "WHERE visibility = 'public' ORDER BY (status = 'live') DESC, updated_at DESC, id".
+    await q.query(`
+      CREATE INDEX stories_public_listing_idx
+        ON stories ((status = 'live') DESC, updated_at DESC, id) WHERE visibility = 'public'`);
+
+    await q.query(`
+      CREATE TABLE entries (
+        story_id          text        NOT NULL,
+        entry_id          text        NOT NULL,
+        kind              text        NOT NULL,
+        body              text,
+        author            text        NOT NULL,
+        source            jsonb,
+        posted_at         timestamptz NOT NULL,
+        posted_version    integer     NOT NULL,
+        edited_at         timestamptz,
+        corrections       jsonb       NOT NULL DEFAULT '[]',
+        pinned            boolean     NOT NULL DEFAULT false,
+        retracted_reason  text,
+        retracted_at      timestamptz,
+        -- The batch's "(story_id, entry_id) IN (...)" and getStory's "WHERE story_id = $1" (the story's
+        -- rows, a story's few hundred, are then sorted by posted_at DESC, posted_version DESC without an index).
+        CONSTRAINT entries_pkey PRIMARY KEY (story_id, entry_id)
+      ) WITH (fillfactor = 90)`);
+
+    await q.query(`
+      CREATE TABLE figures (
+        story_id       text    NOT NULL,
+        figure_id      text    NOT NULL,
+        label          text    NOT NULL,
+        unit           text,
+        first_version  integer NOT NULL,
+        -- The batch's "(story_id, figure_id) IN (...)" and getStory's "WHERE story_id = $1".
+        CONSTRAINT figures_pkey PRIMARY KEY (story_id, figure_id)
+      )`);
+
+    await q.query(`
+      CREATE TABLE figure_claims (
+        story_id       text             NOT NULL,
+        figure_id      text             NOT NULL,
+        source_name    text             NOT NULL,
+        source         jsonb            NOT NULL,
+        value          double precision NOT NULL,
+        qualifier      text             NOT NULL,
+        reported_at    timestamptz      NOT NULL,
+        first_version  integer          NOT NULL,
+        -- The batch's "(story_id, figure_id) IN (...)" and getStory's "WHERE story_id = $1".
+        CONSTRAINT figure_claims_pkey PRIMARY KEY (story_id, figure_id, source_name)
+      ) WITH (fillfactor = 90)`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE figure_claims`);
+    await q.query(`DROP TABLE figures`);
+    await q.query(`DROP TABLE entries`);
+    await q.query(`DROP TABLE stories`);
+  }
+}

@@ -1,0 +1,134 @@
+import { expectEventually } from '@livefeed/common/testing';
+import { type AppProcess, startApp } from '../support/processes';
+import { isolatedWorld, type RawReport, storyScript } from '../support/livefeed';
+
+jest.setTimeout(180_000);
+
+let world: Awaited<ReturnType<typeof isolatedWorld>>;
+const running = new Set<AppProcess>();
+const seenVersions = new Map<string, Set<number>>();
+
+beforeAll(async () => {
+  world = await isolatedWorld();
+  world.nc.subscribe(world.subjects.eventsAll, {
+    callback: (_e, m) => {
+      const { storyId, version } = m.json<{ storyId: string; version: number }>();
+      const set = seenVersions.get(storyId) ?? new Set<number>();
+      set.add(version);
+      seenVersions.set(storyId, set);
+    },
+  });
+});
+afterEach(async () => {
+  await Promise.all([...running].map((p) => p.stop()));
+  running.clear();
+});
+afterAll(async () => {
+  await world?.close();
+});
+
+async function ingest(env: Record<string, string> = {}): Promise<AppProcess> {
+  const p = await startApp('ingest', { ...world.env, LIVEFEED_LOG_LEVEL: 'warn', ...env });
+  running.add(p);
+  void p.exited.then(() => running.delete(p));
+  return p;
+}
+
+/** `stories` stories of `perStory` reports each, interleaved the way live desks file them. */
+function workload(prefix: string, stories: number, perStory: number): RawReport[] {
+  const scripts = Array.from({ length: stories }, (_, s) => storyScript(`${prefix}-${s}`, perStory - 1));
+  const out: RawReport[] = [];
+  for (let i = 0; i < perStory; i++) for (const script of scripts) out.push(script[i]);
+  return out;
+}
+
+async function outcomesFor(prefix: string): Promise<number> {
+  const rows = await world.sql<{ n: string }>(
+    `SELECT count(*) AS n FROM report_outcomes WHERE story_id LIKE $1`,
+    [`${prefix}-%`],
+  );
+  return Number(rows[0].n);
+}
+
+async function expectComplete(prefix: string, reports: number, stories: number): Promise<void> {
+  await expectEventually(async () => expect(await outcomesFor(prefix)).toBe(reports), { timeoutMs: 120_000 });
+  const rows = await world.sql<{ n: string; r: string }>(
+    `SELECT count(*) AS n, count(*) FILTER (WHERE status = 'rejected') AS r FROM report_outcomes WHERE story_id LIKE $1`,
+    [`${prefix}-%`],
+  );
+  expect(Number(rows[0].r)).toBe(0);
+  const events = await world.sql<{ n: string }>(`SELECT count(*) AS n FROM events WHERE story_id LIKE $1`, [
+    `${prefix}-%`,
+  ]);
+  expect(Number(events[0].n)).toBe(reports);
+  await world.checkLog();
+  // Every committed version also reached the events stream (re-published after a crash).
+  await expectEventually(() => {
+    let seen = 0;
+    for (const [story, versions] of seenVersions) if (story.startsWith(`${prefix}-`)) seen += versions.size;
+    expect(seen).toBe(reports);
+  });
+  expect([...seenVersions.keys()].filter((k) => k.startsWith(`${prefix}-`))).toHaveLength(stories);
+}
+
+describe('an ingest process killed with SIGKILL in the middle of 5,000 reports', () => {
+  it('loses none and duplicates none once restarted', async () => {
+    const reports = workload('kill', 50, 100);
+    const first = await ingest();
+    await world.publish(reports);
+    await expectEventually(async () => expect(await outcomesFor('kill')).toBeGreaterThan(500), { timeoutMs: 60_000 });
+    first.kill('SIGKILL');
+    await first.exited;
+    expect(await outcomesFor('kill')).toBeLessThan(5000);
+    await ingest();
+    await expectComplete('kill', 5000, 50);
+  });
+});
+
+describe.each(['after-decide', 'after-append', 'after-commit', 'after-publish'])(
+  'a crash at the %s seam',
+  (point) => {
+    it('is recovered exactly once by the next process', async () => {
+      const prefix = `fp${point.replace(/[^a-z]/g, '')}`;
+      const reports = workload(prefix, 10, 60);
+      const crashing = await ingest({ LIVEFEED_FAILPOINTS: `${point}@1`, LIVEFEED_INGEST_BATCH: '50' });
+      await world.publish(reports);
+      expect(await crashing.exited).toBeNull();
+      await ingest();
+      await expectComplete(prefix, 600, 10);
+    });
+  },
+);
+
+describe('two ingest processes on the same consumer', () => {
+  it('keep 5,000 reports across 50 stories gapless and free of duplicates', async () => {
+    const reports = workload('pair', 50, 100);
+    const [a, b] = await Promise.all([ingest({ LIVEFEED_INGEST_BATCH: '100' }), ingest({ LIVEFEED_INGEST_BATCH: '100' })]);
+    await world.publish(reports);
+    await expectComplete('pair', 5000, 50);
+    const took = (p: AppProcess) => p.lines.length;
+    expect(took(a) + took(b)).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('a worker paused (SIGSTOP) past ack_wait while its twin takes over', () => {
+  it('lets the unique constraints stop every duplicate', async () => {
+    const reports = workload('stall', 20, 50);
+    const env = { LIVEFEED_ACK_WAIT_MS: '1000', LIVEFEED_INGEST_BATCH: '100' };
+    const stalled = await ingest(env);
+    await world.publish(reports);
+    await expectEventually(async () => expect(await outcomesFor('stall')).toBeGreaterThan(0), { timeoutMs: 30_000 });
+    stalled.kill('SIGSTOP');
+    const twin = await ingest(env);
+    // The twin finishes what it can; stories whose locks the stalled worker holds wait for it.
+    await expectEventually(
+      async () => {
+        const m = await fetch(`${twin.url}/metrics`).then((r) => r.text());
+        expect(Number(/livefeed_reports_received_total (\d+)/.exec(m)?.[1] ?? 0)).toBeGreaterThan(0);
+      },
+      { timeoutMs: 30_000 },
+    );
+    stalled.kill('SIGCONT');
+    await expectComplete('stall', 1000, 20);
+  });
+});

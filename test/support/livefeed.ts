@@ -1,0 +1,117 @@
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import { Client } from 'pg';
+import { createTestDatabase, TEST_NATS_URL, uniqueSubjectRoot } from '@livefeed/common/testing';
+import { subjectsFor } from '@livefeed/common';
+import { fold, type StoryEvent } from '@livefeed/domain';
+import { EventStore, createDataSource, prepareDatabase } from '@livefeed/event-store';
+
+export type RawReport = Record<string, unknown> & { id: string; storyId: string };
+const enc = new TextEncoder();
+
+/** One isolated world for a test file: its own database and subject root. */
+export async function isolatedWorld() {
+  const db = await createTestDatabase();
+  const root = uniqueSubjectRoot();
+  const nc = await connect({ servers: TEST_NATS_URL });
+  const subjects = subjectsFor(root);
+  const env = { DATABASE_URL: db.url, LIVEFEED_SUBJECT_ROOT: root, NATS_URL: TEST_NATS_URL };
+  let store: EventStore | undefined;
+  let pg: Client | undefined;
+
+  const world = {
+    db,
+    root,
+    nc,
+    subjects,
+    env,
+    /** Publishes report bodies to JetStream (pipelined), with Nats-Msg-Id = report id unless given. */
+    async publish(reports: readonly (RawReport | { subject: string; bytes: Uint8Array; msgId?: string })[]) {
+      const js = jetstream(nc);
+      await Promise.all(
+        reports.map((r) => {
+          const h = headers();
+          if ('bytes' in r) {
+            if (r.msgId) h.set('Nats-Msg-Id', r.msgId);
+            return js.publish(r.subject, r.bytes, { headers: h });
+          }
+          h.set('Nats-Msg-Id', r.id);
+          return js.publish(subjects.reports(r.storyId), enc.encode(JSON.stringify(r)), { headers: h });
+        }),
+      );
+    },
+    async sql<T = Record<string, unknown>>(text: string, values: unknown[] = []): Promise<T[]> {
+      if (!pg) {
+        pg = new Client({ connectionString: db.url });
+        await pg.connect();
+      }
+      return (await pg.query(text, values)).rows as T[];
+    },
+    async store(): Promise<EventStore> {
+      if (!store) {
+        await prepareDatabase(db.url);
+        const ds = createDataSource(db.url);
+        await ds.initialize();
+        store = new EventStore(ds);
+      }
+      return store;
+    },
+    /** Outcomes recorded so far. */
+    async outcomeCount(): Promise<number> {
+      const rows = await world.sql<{ n: string }>('SELECT count(*) AS n FROM report_outcomes').catch(() => [{ n: '0' }]);
+      return Number(rows[0].n);
+    },
+    /**
+     * The log's invariants: every story's versions are 1..n with no gap or repeat, every report id
+     * appears at most once, and the projection equals the fold of the log.
+     */
+    async checkLog(): Promise<{ events: number; stories: number }> {
+      const gaps = await world.sql(
+        `SELECT story_id, count(*)::int AS n, max(version) AS max, count(DISTINCT version)::int AS d
+           FROM events GROUP BY story_id HAVING count(*) <> max(version) OR count(DISTINCT version) <> count(*)`,
+      );
+      if (gaps.length > 0) throw new Error(`gaps or repeats: ${JSON.stringify(gaps.slice(0, 5))}`);
+      const dup = await world.sql(`SELECT report_id FROM events GROUP BY report_id HAVING count(*) > 1`);
+      if (dup.length > 0) throw new Error(`duplicate report ids: ${JSON.stringify(dup.slice(0, 5))}`);
+      const s = await world.store();
+      const ids = await world.sql<{ story_id: string }>('SELECT DISTINCT story_id FROM events');
+      let events = 0;
+      for (const { story_id } of ids) {
+        const log: StoryEvent[] = await s.readEvents(story_id, 0, 1_000_000);
+        events += log.length;
+        const projected = await s.getStory(story_id);
+        const folded = fold(log);
+        expect(projected).toEqual(folded);
+      }
+      return { events, stories: ids.length };
+    },
+    async close() {
+      await pg?.end().catch(() => undefined);
+      await nc.drain().catch(() => undefined);
+      const jsm = await (await import('@nats-io/jetstream')).jetstreamManager(await connect({ servers: TEST_NATS_URL }));
+      for (const name of [subjects.reportsStream, subjects.eventsStream]) {
+        await jsm.streams.delete(name).catch(() => undefined);
+      }
+      await jsm.nc.close();
+      await db.drop().catch(() => undefined);
+    },
+  };
+  return world;
+}
+
+/** A story's reports, built with fixed ids so a failure names what went wrong. */
+export function storyScript(storyId: string, entries: number, prefix = storyId): RawReport[] {
+  const out: RawReport[] = [
+    { id: `${prefix}-open`, storyId, type: 'story.opened', author: 'desk:test', data: { title: `Story ${storyId}` } },
+  ];
+  for (let i = 1; i <= entries; i++) {
+    out.push({
+      id: `${prefix}-p${i}`,
+      storyId,
+      type: 'entry.posted',
+      author: 'desk:test',
+      data: { entryId: `e${i}`, body: `<p>update ${i}</p>` },
+    });
+  }
+  return out;
+}
