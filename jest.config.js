@@ -19,7 +19,7 @@ const base = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j|mj)s$': swc },
   // Nest 12 and a few of its dependencies ship ES modules only; Jest's CJS loader needs them transformed.
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|uid|iterare|@nats-io|file-type|strtok3|token-types|peek-readable)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|uid|iterare|@nats-io|file-type|strtok3|token-types|peek-readable|htmlparser2|domhandler|domelementtype|domutils|dom-serializer|entities)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   moduleNameMapper,
 };

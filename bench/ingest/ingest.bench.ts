@@ -9,11 +9,11 @@
  * publishes right after the PostgreSQL commit, so latencies here include that publish.
  */
 import { randomBytes } from 'node:crypto';
-import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { Msg, NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
 import { Client } from 'pg';
 import { createTestDatabase } from '../../libs/common/src/testing/isolation';
-import { subjectsFor } from '../../libs/common/src/config';
 import { startApp } from '../../test/support/processes';
 import { summarise } from '../lib/stats';
 import { arg, writeReport } from '../lib/report';
@@ -92,7 +92,7 @@ class Watch {
   lastArrival = 0;
   constructor(nc: NatsConnection, root: string) {
     nc.subscribe(`${root}.events.>`, {
-      callback: (_err, msg) => {
+      callback: (_err: Error | null, msg: Msg) => {
         const now = performance.now();
         const { reportId } = msg.json<{ reportId: string }>();
         const t = this.sent.get(reportId);
@@ -121,10 +121,8 @@ async function publishAll(nc: NatsConnection, root: string, reports: Rpt[], watc
       const wait = due - performance.now();
       if (wait > 1) await new Promise((res) => setTimeout(res, wait));
     }
-    const h = headers();
-    h.set('Nats-Msg-Id', r.id);
     watch.sent.set(r.id, performance.now());
-    const p = js.publish(`${root}.reports.${r.storyId}`, r.bytes, { headers: h });
+    const p = js.publish(`${root}.reports.${r.storyId}`, r.bytes, { msgID: r.id });
     inflight.add(p);
     void p.finally(() => inflight.delete(p));
     if (inflight.size >= 2000) await Promise.race(inflight);

@@ -1,3 +1,4 @@
+import type { Msg } from '@nats-io/nats-core';
 import { expectEventually } from '@livefeed/common/testing';
 import { type AppProcess, startApp } from '../support/processes';
 import { isolatedWorld, type RawReport, storyScript } from '../support/livefeed';
@@ -11,7 +12,7 @@ const seenVersions = new Map<string, Set<number>>();
 beforeAll(async () => {
   world = await isolatedWorld();
   world.nc.subscribe(world.subjects.eventsAll, {
-    callback: (_e, m) => {
+    callback: (_e: Error | null, m: Msg) => {
       const { storyId, version } = m.json<{ storyId: string; version: number }>();
       const set = seenVersions.get(storyId) ?? new Set<number>();
       set.add(version);

@@ -1,5 +1,5 @@
 import { expectEventually } from '@livefeed/common/testing';
-import type { Msg, Subscription } from '@nats-io/transport-node';
+import type { Msg, Subscription } from '@nats-io/nats-core';
 import { type AppProcess, startApp } from '../support/processes';
 import { isolatedWorld, type RawReport } from '../support/livefeed';
 
@@ -16,7 +16,7 @@ beforeAll(async () => {
   world = await isolatedWorld();
   ingest = await startApp('ingest', world.env);
   sub = world.nc.subscribe(world.subjects.rejectionsAll, {
-    callback: (_e, m: Msg) => rejections.push(m.json<Record<string, unknown>>()),
+    callback: (_e: Error | null, m: Msg) => rejections.push(m.json<Record<string, unknown>>()),
   });
 });
 afterAll(async () => {
@@ -106,7 +106,7 @@ describe('a story told through every report type', () => {
     const s = 'published';
     const seen: number[] = [];
     const sub = world.nc.subscribe(world.subjects.events(s), {
-      callback: (_e, m) => seen.push(m.json<{ version: number }>().version),
+      callback: (_e: Error | null, m: Msg) => seen.push(m.json<{ version: number }>().version),
     });
     await world.publish([
       report(s, 'p1', 'story.opened', { title: 'Published' }),

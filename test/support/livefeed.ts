@@ -1,5 +1,5 @@
-import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
-import { jetstream } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Client } from 'pg';
 import { createTestDatabase, TEST_NATS_URL, uniqueSubjectRoot } from '@livefeed/common/testing';
 import { subjectsFor } from '@livefeed/common';
@@ -7,6 +7,13 @@ import { fold, type StoryEvent } from '@livefeed/domain';
 import { EventStore, createDataSource, prepareDatabase } from '@livefeed/event-store';
 
 export type RawReport = Record<string, unknown> & { id: string; storyId: string };
+/** Bytes to publish as they are: malformed or hostile input. */
+export interface RawMessage {
+  readonly subject: string;
+  readonly bytes: Uint8Array;
+  readonly msgId?: string;
+}
+const isRawMessage = (r: RawReport | RawMessage): r is RawMessage => r.bytes instanceof Uint8Array;
 const enc = new TextEncoder();
 
 /** One isolated world for a test file: its own database and subject root. */
@@ -26,17 +33,12 @@ export async function isolatedWorld() {
     subjects,
     env,
     /** Publishes report bodies to JetStream (pipelined), with Nats-Msg-Id = report id unless given. */
-    async publish(reports: readonly (RawReport | { subject: string; bytes: Uint8Array; msgId?: string })[]) {
+    async publish(reports: readonly (RawReport | RawMessage)[]) {
       const js = jetstream(nc);
       await Promise.all(
         reports.map((r) => {
-          const h = headers();
-          if ('bytes' in r) {
-            if (r.msgId) h.set('Nats-Msg-Id', r.msgId);
-            return js.publish(r.subject, r.bytes, { headers: h });
-          }
-          h.set('Nats-Msg-Id', r.id);
-          return js.publish(subjects.reports(r.storyId), enc.encode(JSON.stringify(r)), { headers: h });
+          if (isRawMessage(r)) return js.publish(r.subject, r.bytes, r.msgId ? { msgID: r.msgId } : {});
+          return js.publish(subjects.reports(r.storyId), enc.encode(JSON.stringify(r)), { msgID: r.id });
         }),
       );
     },
@@ -88,11 +90,12 @@ export async function isolatedWorld() {
     async close() {
       await pg?.end().catch(() => undefined);
       await nc.drain().catch(() => undefined);
-      const jsm = await (await import('@nats-io/jetstream')).jetstreamManager(await connect({ servers: TEST_NATS_URL }));
+      const admin = await connect({ servers: TEST_NATS_URL });
+      const jsm = await jetstreamManager(admin);
       for (const name of [subjects.reportsStream, subjects.eventsStream]) {
         await jsm.streams.delete(name).catch(() => undefined);
       }
-      await jsm.nc.close();
+      await admin.close();
       await db.drop().catch(() => undefined);
     },
   };

@@ -60,7 +60,11 @@ export interface LivefeedClient {
    * Follows a story. Subscribing to a story already followed through this client shares its state.
    * @throws LivefeedError with code `closed` after `close()`
    */
-  subscribe(storyId: string, handlers?: SubscriptionHandlers, options?: SubscribeOptions): Subscription;
+  subscribe(
+    storyId: string,
+    handlers?: SubscriptionHandlers,
+    options?: SubscribeOptions,
+  ): Subscription;
   /** Stops every subscription and disconnects (an injected socket is left connected, only unsubscribed). */
   close(): void;
 }

@@ -18,4 +18,11 @@ export type {
   SubscribeRequest,
   UnsubscribeRequest,
 } from './protocol.types';
-export type { Correction, Entry, Figure, FigureClaim, StoryEvent, StoryState } from '@livefeed/domain';
+export type {
+  Correction,
+  Entry,
+  Figure,
+  FigureClaim,
+  StoryEvent,
+  StoryState,
+} from '@livefeed/domain';

@@ -37,9 +37,11 @@ export function createLivefeedClient(options: LivefeedClientOptions = {}): Livef
     subscribe: (request, onAck) => {
       // socket.io would buffer it and send it on connect, where every channel subscribes anyway.
       if (!socket.connected) return;
-      socket.timeout(ackTimeoutMs).emit('subscribe', request, (error: Error | null, ack?: SubscribeAck) => {
-        onAck(error ?? (isAck(ack) ? ack : new Error('malformed subscribe acknowledgement')));
-      });
+      socket
+        .timeout(ackTimeoutMs)
+        .emit('subscribe', request, (error: Error | null, ack?: SubscribeAck) => {
+          onAck(error ?? (isAck(ack) ? ack : new Error('malformed subscribe acknowledgement')));
+        });
     },
     unsubscribe: (storyId) => {
       // Unacknowledged on purpose: nothing waits on it, and the server forgets subscriptions on disconnect.
@@ -93,7 +95,11 @@ export function createLivefeedClient(options: LivefeedClientOptions = {}): Livef
   }
 
   return {
-    subscribe(storyId: string, handlers: SubscriptionHandlers = {}, subscribeOptions: SubscribeOptions = {}) {
+    subscribe(
+      storyId: string,
+      handlers: SubscriptionHandlers = {},
+      subscribeOptions: SubscribeOptions = {},
+    ) {
       if (closed) throw new LivefeedError('closed', 'the livefeed client was closed', storyId);
       let channel = channels.get(storyId);
       if (!channel) {
@@ -189,7 +195,11 @@ function backoff(ioOptions: LivefeedClientOptions['ioOptions']): { next(): numbe
 }
 
 function isObject(value: unknown): value is { storyId: string } {
-  return typeof value === 'object' && value !== null && typeof (value as { storyId?: unknown }).storyId === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { storyId?: unknown }).storyId === 'string'
+  );
 }
 
 function isAck(value: unknown): value is SubscribeAck {

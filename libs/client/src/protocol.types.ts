@@ -12,7 +12,10 @@ export type AckErrorCode = 'not-found' | 'forbidden' | 'invalid';
 /** Acknowledgement of `subscribe`: the story's latest version at subscribe time, or why it was refused. */
 export type SubscribeAck =
   | { readonly ok: true; readonly storyId: string; readonly version: number }
-  | { readonly ok: false; readonly error: { readonly code: AckErrorCode | (string & {}); readonly message: string } };
+  | {
+      readonly ok: false;
+      readonly error: { readonly code: AckErrorCode | (string & {}); readonly message: string };
+    };
 
 /** Payload of the `unsubscribe` message. */
 export interface UnsubscribeRequest {

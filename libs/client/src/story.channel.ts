@@ -6,6 +6,9 @@ import type { SubscriptionHandlers, SubscriptionStatus } from './client.types';
 import { LivefeedError } from './livefeed.error';
 import type { SnapshotMessage, SubscribeAck, SubscribeRequest } from './protocol.types';
 
+/** How many early events a story keeps; past that the gateway's catch-up brings them again. */
+const MAX_EARLY_EVENTS = 1000;
+
 /** What a channel needs from the connection; it is only asked to send while connected. */
 export interface ChannelPort {
   subscribe(request: SubscribeRequest, onAck: (result: SubscribeAck | Error) => void): void;
@@ -43,6 +46,8 @@ export class StoryChannel {
   private needsSnapshot = false;
   private closed = false;
   private readonly listeners = new Set<ChannelListener>();
+  /** Events that arrived ahead of their turn, by version. */
+  private readonly early = new Map<number, StoryEvent>();
 
   constructor(
     readonly storyId: string,
@@ -85,6 +90,7 @@ export class StoryChannel {
   disconnected(): void {
     if (this.closed) return;
     this.attempt = null;
+    this.early.clear();
     this.setStatus('offline');
   }
 
@@ -97,41 +103,30 @@ export class StoryChannel {
   }
 
   onSnapshot(message: SnapshotMessage): void {
-    if (this.closed || !Number.isInteger(message.version) || typeof message.story !== 'object') return;
+    if (this.closed || !Number.isInteger(message.version) || !message.story) return;
     this.state = message.story;
     this.version = message.version;
     this.needsSnapshot = false;
     if (this.attempt) this.attempt.sawSnapshot = true;
     const state = message.story;
     this.notify((h) => h.onState?.(state, null));
+    this.drain();
     this.checkCaughtUp();
   }
 
   onEvent(event: StoryEvent): void {
-    if (this.closed || !this.attempt || !Number.isInteger(event.version)) return;
+    const attempt = this.attempt;
+    if (this.closed || !attempt || !Number.isInteger(event.version)) return;
+    // Until the snapshot comes, it decides what is new: keep everything for after it.
+    if (this.awaitsSnapshot(attempt)) return this.hold(event);
     if (event.version <= this.version) return;
-    // A fresh subscribe is answered with a snapshot first; the snapshot covers anything before it.
-    if (this.awaitsSnapshot(this.attempt)) return;
     if (event.version > this.version + 1) {
+      this.hold(event);
       // While a subscribe is unanswered its catch-up is still coming; otherwise ask for what was skipped.
-      if (this.attempt.target !== null) this.resubscribe();
+      if (attempt.target !== null) this.resubscribe();
       return;
     }
-    let next: StoryState;
-    try {
-      next = evolve(this.state, event);
-    } catch (error) {
-      this.reportError(
-        new LivefeedError('diverged', `event ${event.version} does not fit the held state`, this.storyId, error),
-      );
-      this.needsSnapshot = true;
-      this.resubscribe();
-      return;
-    }
-    this.state = next;
-    this.version = event.version;
-    this.notify((h) => h.onEvent?.(event));
-    this.notify((h) => h.onState?.(next, event));
+    if (this.apply(event)) this.drain();
     this.checkCaughtUp();
   }
 
@@ -145,8 +140,52 @@ export class StoryChannel {
   close(): void {
     this.closed = true;
     this.attempt = null;
+    this.early.clear();
     for (const listener of this.listeners) listener.active = false;
     this.listeners.clear();
+  }
+
+  /** Folds one event in; on failure asks for a snapshot instead. */
+  private apply(event: StoryEvent): boolean {
+    let next: StoryState;
+    try {
+      next = evolve(this.state, event);
+    } catch (error) {
+      const message = `event ${event.version} does not fit the held state`;
+      this.reportError(new LivefeedError('diverged', message, this.storyId, error));
+      this.needsSnapshot = true;
+      this.resubscribe();
+      return false;
+    }
+    this.state = next;
+    this.version = event.version;
+    this.notify((h) => h.onEvent?.(event));
+    this.notify((h) => h.onState?.(next, event));
+    return !this.closed;
+  }
+
+  /**
+   * Keeps an event that came early (before the snapshot, or past a gap) so that it is not lost when what
+   * comes before it arrives; it is applied only in order.
+   */
+  private hold(event: StoryEvent): void {
+    if (this.early.size < MAX_EARLY_EVENTS || this.early.has(event.version)) {
+      this.early.set(event.version, event);
+    }
+  }
+
+  /** Applies the held early events that now follow on. */
+  private drain(): void {
+    for (const version of this.early.keys())
+      if (version <= this.version) this.early.delete(version);
+    for (
+      let next = this.early.get(this.version + 1);
+      next;
+      next = this.early.get(this.version + 1)
+    ) {
+      this.early.delete(next.version);
+      if (!this.apply(next)) return;
+    }
   }
 
   private resubscribe(): void {
@@ -154,8 +193,9 @@ export class StoryChannel {
     const attempt: Attempt = { since, target: null, sawSnapshot: false };
     this.attempt = attempt;
     this.setStatus('catching-up');
-    this.port.subscribe({ storyId: this.storyId, ...(since === undefined ? {} : { since }) }, (result) =>
-      this.onAck(attempt, result),
+    this.port.subscribe(
+      { storyId: this.storyId, ...(since === undefined ? {} : { since }) },
+      (result) => this.onAck(attempt, result),
     );
   }
 
@@ -215,7 +255,12 @@ export class StoryChannel {
     } catch (error) {
       try {
         listener.handlers.onError?.(
-          new LivefeedError('handler-failed', error instanceof Error ? error.message : String(error), this.storyId, error),
+          new LivefeedError(
+            'handler-failed',
+            error instanceof Error ? error.message : String(error),
+            this.storyId,
+            error,
+          ),
         );
       } catch {
         // onError itself failed: nothing left to tell.

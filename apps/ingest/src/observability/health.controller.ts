@@ -1,6 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
 import { EventStore } from '@livefeed/event-store';
 import { isNatsHealthy } from '@livefeed/messaging';
 import { NATS } from '../ingest.tokens';

@@ -1,6 +1,7 @@
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { Subjects } from '@livefeed/common';
 import type { EventStore, ReportOutcome } from '@livefeed/event-store';
+import type { RejectionCode } from '@livefeed/domain';
 
 const SAFETY_POLL_MS = 500;
 
@@ -81,7 +82,7 @@ export class OutcomeWaiter {
             reportId: m.reportId,
             status: 'rejected',
             storyId: String(m.storyId),
-            code: String(m.code),
+            code: String(m.code) as RejectionCode,
             message: String(m.message),
           };
     for (const finish of [...set]) finish(outcome);

@@ -1,9 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/**
- * Current state of a story, without its entries and figures (projection; CONTRACT section 3).
- * Its listing index is on an expression TypeORM cannot describe: see migration CreateStoryProjections.
- */
+/** Current state of a story, without its entries and figures (projection; CONTRACT section 3). */
 @Entity({ name: 'stories', synchronize: false })
 export class StoryEntity {
   @PrimaryColumn({ name: 'id', type: 'text', primaryKeyConstraintName: 'stories_pkey' })

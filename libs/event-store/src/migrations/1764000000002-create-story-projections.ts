@@ -15,13 +15,11 @@ export class CreateStoryProjections1764000000002 implements MigrationInterface {
         version     integer     NOT NULL CHECK (version > 0),
         opened_at   timestamptz NOT NULL,
         updated_at  timestamptz NOT NULL,
-        -- getStory, storyVersion and the batch's "WHERE id = ANY($1)".
+        -- getStory, storyVersion and the batch's "WHERE id = ANY($1)". No index serves listStories: it
+        -- returns every public story anyway, and an index on updated_at would be rewritten by every event
+        -- (this way an event's UPDATE of its story stays HOT).
         CONSTRAINT stories_pkey PRIMARY KEY (id)
-      )`);
-    // listStories: "WHERE visibility = 'public' ORDER BY (status = 'live') DESC, updated_at DESC, id".
-    await q.query(`
-      CREATE INDEX stories_public_listing_idx
-        ON stories ((status = 'live') DESC, updated_at DESC, id) WHERE visibility = 'public'`);
+      ) WITH (fillfactor = 90)`);
 
     await q.query(`
       CREATE TABLE entries (

@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import type { Config } from '@livefeed/common';
+
+/** The typed configuration (CONTRACT section 6), read once by `loadConfig`. */
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+
+/** Limits and timings of one gateway instance; defaults suit production, tests shrink them. */
+export interface GatewayOptions {
+  /** Names this instance in audience counts and logs. */
+  readonly instanceId: string;
+  /** Stories one socket may follow at once. */
+  readonly maxSubscriptionsPerSocket: number;
+  /** Largest message a client may send (subscribe requests are tiny). */
+  readonly maxHttpBufferSize: number;
+  /** A socket with more bytes than this waiting to be written is disconnected (it resumes). */
+  readonly slowConsumerBytes: number;
+  readonly slowConsumerCheckMs: number;
+  /** Longest catch-up sent as events; further behind gets a snapshot (CONTRACT section 4). */
+  readonly catchUpMax: number;
+  /** Stories whose cursor and recent events are kept; the least recently used go first. */
+  readonly maxCachedStories: number;
+  /** Events cached across all stories. */
+  readonly maxCachedEventsTotal: number;
+  /** How often this instance tells the others its local audience counts. */
+  readonly audiencePublishMs: number;
+  /** How often subscribers hear a changed audience count, at most. */
+  readonly audienceEmitMs: number;
+  /** Counts from an instance not heard for this long are forgotten. */
+  readonly audienceExpiryMs: number;
+  /** How long "this story does not exist" is believed. */
+  readonly missingStoryTtlMs: number;
+}
+
+export const GATEWAY_OPTIONS = Symbol('GATEWAY_OPTIONS');
+
+export function defaultGatewayOptions(overrides: Partial<GatewayOptions> = {}): GatewayOptions {
+  return {
+    instanceId: `gw-${randomBytes(4).toString('hex')}`,
+    maxSubscriptionsPerSocket: 100,
+    maxHttpBufferSize: 16 * 1024,
+    slowConsumerBytes: 1024 * 1024,
+    slowConsumerCheckMs: 250,
+    catchUpMax: 1000,
+    maxCachedStories: 1000,
+    maxCachedEventsTotal: 200_000,
+    audiencePublishMs: 1000,
+    audienceEmitMs: 2000,
+    audienceExpiryMs: 5000,
+    missingStoryTtlMs: 1000,
+    ...overrides,
+  };
+}
+
+export type GatewayConfig = Config;

@@ -1,0 +1,68 @@
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { type Config, PinoNestLogger, createLogger, subjectsFor } from '@livefeed/common';
+import { EventStore, createDataSource, prepareDatabase } from '@livefeed/event-store';
+import { connectNats, ensureStreams } from '@livefeed/messaging';
+import { OriginPolicy } from './auth/origin.policy';
+import { defaultGatewayOptions, type GatewayOptions } from './config/gateway.options';
+import { GatewayModule } from './gateway.module';
+import { SocketServerAdapter } from './push/socket-server.adapter';
+
+export interface RunningGateway {
+  readonly app: NestExpressApplication;
+  readonly port: number;
+  readonly options: GatewayOptions;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens PostgreSQL (creating the database and running migrations when needed) and NATS (creating
+ * the streams), then serves socket.io and the read API. `close` stops taking connections, tells the
+ * connected clients to reconnect elsewhere, stops the feed, drains NATS and closes the pool.
+ */
+export async function startGateway(config: Config, overrides: Partial<GatewayOptions> = {}): Promise<RunningGateway> {
+  const options = defaultGatewayOptions(overrides);
+  const log = createLogger('gateway', config.LIVEFEED_LOG_LEVEL).child({ instance: options.instanceId });
+  await prepareDatabase(config.DATABASE_URL);
+  const dataSource = createDataSource(config.DATABASE_URL, {
+    applicationName: 'livefeed-gateway',
+    onPoolError: (err) => log.warn({ err }, 'idle PostgreSQL connection failed'),
+  });
+  await dataSource.initialize();
+  const nc = await connectNats({
+    url: config.NATS_URL,
+    name: `livefeed-gateway-${options.instanceId}`,
+    onStatus: (status: unknown) => log.info({ status }, 'nats'),
+  });
+  await ensureStreams(nc, subjectsFor(config.LIVEFEED_SUBJECT_ROOT), {
+    eventsMaxAgeMs: config.LIVEFEED_EVENTS_MAX_AGE_DAYS * 86_400_000,
+  });
+
+  const app = await NestFactory.create<NestExpressApplication>(
+    GatewayModule.forRoot({ config, options, log, nc, store: new EventStore(dataSource) }),
+    { logger: new PinoNestLogger(log) },
+  );
+  const policy = app.get(OriginPolicy);
+  app.useWebSocketAdapter(new SocketServerAdapter(app, policy, options));
+  app.enableCors({ origin: policy.allowsAll ? true : [...policy.origins], methods: ['GET'] });
+  app.set('query parser', 'simple');
+  app.disable('x-powered-by');
+  await app.listen(config.GATEWAY_PORT, '0.0.0.0');
+  const port = (app.getHttpServer().address() as AddressInfo).port;
+  log.info({ port }, 'listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    port,
+    options,
+    close: () =>
+      (closing ??= (async () => {
+        await app.close();
+        await nc.drain().catch(() => undefined);
+        await dataSource.destroy().catch(() => undefined);
+      })()),
+  };
+}

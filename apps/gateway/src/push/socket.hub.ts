@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import type { Server, Socket } from 'socket.io';
+
+export const liveRoom = (storyId: string) => `live:${storyId}`;
+export const audienceRoom = (storyId: string) => `all:${storyId}`;
+
+interface Packet {
+  readonly data?: unknown;
+}
+interface WsLike {
+  readonly bufferedAmount?: number;
+  terminate?(): void;
+}
+interface EngineSocketLike {
+  readonly writeBuffer?: readonly Packet[];
+  readonly transport?: { readonly name?: string; readonly socket?: WsLike };
+  close(discard?: boolean): void;
+}
+
+/**
+ * The socket.io server as a repository: everything the gateway sends, and every room it manages,
+ * goes through here. Sockets are addressed by id so that the logic never holds a socket object.
+ */
+@Injectable()
+export class SocketHub {
+  private server: Server | null = null;
+
+  attach(server: Server): void {
+    this.server = server;
+  }
+
+  get attached(): boolean {
+    return this.server !== null;
+  }
+
+  socket(id: string): Socket | undefined {
+    return this.server?.sockets.sockets.get(id);
+  }
+
+  get connected(): number {
+    return this.server?.sockets.sockets.size ?? 0;
+  }
+
+  socketIds(): IterableIterator<string> {
+    return (this.server?.sockets.sockets ?? new Map<string, Socket>()).keys();
+  }
+
+  send(id: string, name: string, payload: unknown): void {
+    this.socket(id)?.emit(name, payload);
+  }
+
+  /** Encodes once for the whole room. */
+  toRoom(room: string, name: string, payload: unknown): number {
+    if (!this.server) return 0;
+    const members = this.server.sockets.adapter.rooms.get(room)?.size ?? 0;
+    if (members > 0) this.server.to(room).emit(name, payload);
+    return members;
+  }
+
+  roomSize(room: string): number {
+    return this.server?.sockets.adapter.rooms.get(room)?.size ?? 0;
+  }
+
+  join(id: string, room: string): void {
+    void this.socket(id)?.join(room);
+  }
+
+  leave(id: string, room: string): void {
+    void this.socket(id)?.leave(room);
+  }
+
+  /**
+   * Bytes waiting to be written to the client: engine.io's write buffer (packets held while the
+   * transport is busy, or until the next long-poll) plus what the WebSocket has not flushed yet.
+   * Stops counting once past `cap`.
+   */
+  bufferedBytes(id: string, cap = Number.POSITIVE_INFINITY): number {
+    const conn = this.socket(id)?.conn as unknown as EngineSocketLike | undefined;
+    if (!conn) return 0;
+    let bytes = conn.transport?.socket?.bufferedAmount ?? 0;
+    for (const packet of conn.writeBuffer ?? []) {
+      const data = packet.data;
+      bytes += typeof data === 'string' ? data.length : data instanceof Uint8Array ? data.byteLength : 16;
+      if (bytes > cap) break;
+    }
+    return bytes;
+  }
+
+  /** Drops a connection at once, discarding what it has not read (a slow consumer). */
+  cut(id: string): void {
+    const socket = this.socket(id);
+    if (!socket) return;
+    const conn = socket.conn as unknown as EngineSocketLike;
+    conn.transport?.socket?.terminate?.();
+    conn.close(true);
+  }
+
+  /**
+   * Asks every client to reconnect (to another instance), then closes the connections once the hint
+   * is written. Closing the transport, not the socket.io namespace, is what makes clients reconnect
+   * by themselves ("transport close"; a server-side namespace disconnect would stop them).
+   */
+  disconnectAll(hint?: { name: string; payload: unknown }): void {
+    if (!this.server) return;
+    if (hint) this.server.emit(hint.name, hint.payload);
+    for (const socket of this.server.sockets.sockets.values()) socket.conn.close();
+  }
+}

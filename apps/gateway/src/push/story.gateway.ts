@@ -1,0 +1,61 @@
+import { Inject, type BeforeApplicationShutdown } from '@nestjs/common';
+import {
+  Ack,
+  ConnectedSocket,
+  MessageBody,
+  SubscribeMessage,
+  WebSocketGateway,
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+} from '@nestjs/websockets';
+import type { Server, Socket } from 'socket.io';
+import { OriginPolicy } from '../auth/origin.policy';
+import { LOGGER, type Logger } from '../logging/logger.token';
+import { SocketHub } from './socket.hub';
+import { SubscriptionService } from './subscription.service';
+
+/** socket.io edge of CONTRACT section 4: translates messages into calls, nothing more. */
+@WebSocketGateway()
+export class StoryGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, BeforeApplicationShutdown {
+  constructor(
+    private readonly subscriptions: SubscriptionService,
+    private readonly hub: SocketHub,
+    private readonly policy: OriginPolicy,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  afterInit(server: Server): void {
+    this.hub.attach(server);
+  }
+
+  handleConnection(socket: Socket): void {
+    const auth: unknown = socket.handshake.auth;
+    const token = typeof auth === 'object' && auth !== null ? (auth as { token?: unknown }).token : undefined;
+    this.subscriptions.connect(socket.id, token);
+  }
+
+  handleDisconnect(socket: Socket): void {
+    this.subscriptions.disconnect(socket.id);
+  }
+
+  @SubscribeMessage('subscribe')
+  onSubscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown, @Ack() ack: unknown): void {
+    this.subscriptions.subscribe(socket.id, body, ack).catch((error: unknown) => {
+      this.logger.error({ err: error, socket: socket.id }, 'subscribe failed');
+    });
+  }
+
+  @SubscribeMessage('unsubscribe')
+  onUnsubscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown, @Ack() ack: unknown): void {
+    this.subscriptions.unsubscribe(socket.id, body, ack);
+  }
+
+  /** Stop taking sockets, tell the connected ones to go elsewhere, and let them go. */
+  beforeApplicationShutdown(): void {
+    this.policy.drain();
+    const sockets = this.hub.connected;
+    this.hub.disconnectAll({ name: 'reconnect', payload: { reason: 'shutting down', delayMs: 0 } });
+    this.logger.info({ sockets }, 'disconnected every socket for shutdown');
+  }
+}

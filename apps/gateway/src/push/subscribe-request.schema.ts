@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { storyIdSchema } from '@livefeed/domain';
+
+const version = z
+  .number({ error: 'must be a non-negative integer' })
+  .int('must be a non-negative integer')
+  .min(0, 'must be a non-negative integer')
+  .max(Number.MAX_SAFE_INTEGER, 'must be a non-negative integer');
+
+/** `subscribe` payload (CONTRACT section 4). Unknown keys are ignored. */
+export const subscribeRequestSchema = z.object(
+  { storyId: storyIdSchema, since: version.optional() },
+  { error: 'must be an object {storyId, since?}' },
+);
+export type SubscribeRequest = z.infer<typeof subscribeRequestSchema>;
+
+/** `unsubscribe` payload. */
+export const unsubscribeRequestSchema = z.object({ storyId: storyIdSchema }, { error: 'must be an object {storyId}' });
+
+/** The request, or a one-line reason naming the bad field. */
+export function parseRequest<T>(schema: z.ZodType<T>, body: unknown): { ok: true; value: T } | { ok: false; message: string } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { ok: false, message: 'the payload must be a JSON object' };
+  }
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  const field = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  return { ok: false, message: `${field}${issue.message}` };
+}

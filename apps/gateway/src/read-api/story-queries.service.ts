@@ -1,0 +1,85 @@
+import { Injectable } from '@nestjs/common';
+import type { StoryEvent, StoryState } from '@livefeed/domain';
+import { ReaderTokenService, type ReaderGrant } from '../auth/reader-token.service';
+import { StoryReader, type StoryListing } from '../infra/story.reader';
+import type { PointInTime } from './read-params.schema';
+import { ReadError } from './read.error';
+
+type Visibility = StoryState['visibility'];
+
+export interface EventsPage {
+  readonly events: readonly StoryEvent[];
+  readonly next: number | null;
+}
+
+/** How a response may be cached: `immutable` once it can never change, `private` for private stories. */
+export interface Cacheability {
+  readonly immutable: boolean;
+  readonly private: boolean;
+}
+
+const VISIBILITY_CACHE = 10_000;
+
+/** The read API's logic (CONTRACT section 5); the controller only translates HTTP. */
+@Injectable()
+export class StoryQueries {
+  /** A story's visibility never changes after `story.opened`: it is looked up once. */
+  private readonly visibilities = new Map<string, Visibility>();
+
+  constructor(
+    private readonly reader: StoryReader,
+    private readonly tokens: ReaderTokenService,
+  ) {}
+
+  list(): Promise<readonly StoryListing[]> {
+    return this.reader.listStories();
+  }
+
+  async story(id: string, at: PointInTime | undefined, grant: ReaderGrant): Promise<{ state: StoryState; cache: Cacheability }> {
+    const state = at === undefined ? await this.reader.getStory(id) : await this.reader.stateAt(id, at);
+    if (state === null) {
+      throw new ReadError('not-found', at === undefined ? `story ${id} does not exist` : `story ${id} did not exist at ${describe(at)}`);
+    }
+    this.remember(id, state.visibility);
+    this.authorise(id, state.visibility, grant);
+    const immutable = at !== undefined && 'version' in at && state.version === at.version;
+    return { state, cache: { immutable, private: state.visibility === 'private' } };
+  }
+
+  /** Up to `limit` events after `after`; `next` is the last version returned when more exist. */
+  async events(id: string, after: number, limit: number, grant: ReaderGrant): Promise<{ page: EventsPage; cache: Cacheability }> {
+    const visibility = await this.visibility(id);
+    if (visibility === null) throw new ReadError('not-found', `story ${id} does not exist`);
+    this.authorise(id, visibility, grant);
+    const rows = await this.reader.readEvents(id, after, limit + 1);
+    const events = rows.slice(0, limit);
+    const more = rows.length > limit;
+    const next = more ? events[events.length - 1].version : null;
+    // A full page with more after it can never change; the page at the head can (it grows).
+    return { page: { events, next }, cache: { immutable: more, private: visibility === 'private' } };
+  }
+
+  private authorise(id: string, visibility: Visibility, grant: ReaderGrant): void {
+    if (!this.tokens.mayRead(grant, id, visibility)) {
+      throw new ReadError('forbidden', `story ${id} is private: a reader token granting it is required`);
+    }
+  }
+
+  private async visibility(id: string): Promise<Visibility | null> {
+    const known = this.visibilities.get(id);
+    if (known) return known;
+    const [opened] = await this.reader.readEvents(id, 0, 1);
+    if (!opened || opened.type !== 'story.opened') return null;
+    this.remember(id, opened.data.visibility);
+    return opened.data.visibility;
+  }
+
+  private remember(id: string, visibility: Visibility): void {
+    if (this.visibilities.size >= VISIBILITY_CACHE) this.visibilities.delete(this.visibilities.keys().next().value as string);
+    this.visibilities.set(id, visibility);
+  }
+}
+
+function describe(at: PointInTime): string {
+  return 'version' in at ? `version ${at.version}` : at.instant;
+}

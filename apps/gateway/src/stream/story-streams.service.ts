@@ -1,0 +1,145 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { fold, STORY_ID, type StoryEvent, type StoryState } from '@livefeed/domain';
+import { GATEWAY_CONFIG, GATEWAY_OPTIONS, type GatewayConfig, type GatewayOptions } from '../config/gateway.options';
+import { StoryReader } from '../infra/story.reader';
+import { LOGGER, type Logger } from '../logging/logger.token';
+import { GatewayMetrics } from '../metrics/gateway.metrics';
+import { liveRoom, SocketHub } from '../push/socket.hub';
+import { StoryStream, type StreamLimits, type StreamPorts } from './story-stream';
+
+const HOUSEKEEPING_MS = 1000;
+
+/**
+ * Every story this instance knows, each with its cursor and recent events (a `StoryStream`), kept in
+ * least-recently-used order: stories nobody follows are forgotten beyond `maxCachedStories`, and
+ * caches are dropped, oldest first, when all of them together hold more than `maxCachedEventsTotal`.
+ */
+@Injectable()
+export class StoryStreamsService implements OnModuleInit, OnApplicationShutdown {
+  private readonly streams = new Map<string, StoryStream>();
+  private readonly ports: StreamPorts;
+  private readonly limits: StreamLimits;
+  private housekeeping: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    reader: StoryReader,
+    hub: SocketHub,
+    private readonly metrics: GatewayMetrics,
+    @Inject(GATEWAY_OPTIONS) private readonly options: GatewayOptions,
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.limits = {
+      cacheEvents: config.LIVEFEED_GATEWAY_CACHE_EVENTS,
+      catchUpMax: options.catchUpMax,
+      missingTtlMs: options.missingStoryTtlMs,
+      pendingMax: 10_000,
+      stitchTail: 64,
+      holeGraceMs: 20,
+    };
+    this.ports = {
+      readEvents: (storyId, after, limit) => reader.readEvents(storyId, after, limit),
+      loadStory: (storyId) => reader.getStory(storyId),
+      fold: (state, events) => foldSafely(state, events),
+      broadcast: (storyId, event) => {
+        const sockets = hub.toRoom(liveRoom(storyId), 'event', event);
+        metrics.deliveries.inc({ kind: 'live' });
+        metrics.fanout.inc(sockets);
+        const recordedAt = Date.parse(event.recordedAt);
+        if (Number.isFinite(recordedAt)) metrics.publishToEmit.observe(Math.max(0, Date.now() - recordedAt) / 1000);
+      },
+      send: (key, name, payload) => {
+        hub.send(key, name, payload);
+        metrics.deliveries.inc({ kind: name === 'snapshot' ? 'snapshot' : 'catch-up' });
+      },
+      join: (key, storyId) => hub.join(key, liveRoom(storyId)),
+      leave: (key, storyId) => hub.leave(key, liveRoom(storyId)),
+      caughtUp: (events, source) => metrics.catchUps.observe({ source }, events),
+      warn: (message, detail) => logger.warn(detail, message),
+    };
+  }
+
+  onModuleInit(): void {
+    this.housekeeping = setInterval(() => this.keepHouse(), HOUSEKEEPING_MS);
+    this.housekeeping.unref();
+  }
+
+  onApplicationShutdown(): void {
+    this.close();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.housekeeping) clearInterval(this.housekeeping);
+    this.housekeeping = null;
+    for (const stream of this.streams.values()) stream.close();
+  }
+
+  /** The stream of a story, created on first use; marks it recently used. */
+  stream(storyId: string): StoryStream {
+    let stream = this.streams.get(storyId);
+    if (stream) {
+      this.streams.delete(storyId);
+    } else {
+      stream = new StoryStream(storyId, this.ports, this.limits);
+      if (this.closed) stream.close();
+    }
+    this.streams.set(storyId, stream);
+    if (this.streams.size > this.options.maxCachedStories) this.evictIdle();
+    return stream;
+  }
+
+  existing(storyId: string): StoryStream | undefined {
+    return this.streams.get(storyId);
+  }
+
+  /** A committed event from the live feed. */
+  offer(event: StoryEvent): void {
+    if (this.closed || !STORY_ID.test(event.storyId)) return;
+    this.stream(event.storyId).offer([event]);
+  }
+
+  /** Subscribers per story on this instance (stories without any are left out). */
+  localAudience(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const [storyId, stream] of this.streams) {
+      const n = stream.subscriberCount;
+      if (n > 0) counts.set(storyId, n);
+    }
+    return counts;
+  }
+
+  get size(): number {
+    return this.streams.size;
+  }
+
+  private evictIdle(): void {
+    for (const [storyId, stream] of this.streams) {
+      if (this.streams.size <= this.options.maxCachedStories) break;
+      if (!stream.idle) continue;
+      stream.close();
+      this.streams.delete(storyId);
+    }
+  }
+
+  private keepHouse(): void {
+    let cached = 0;
+    for (const stream of this.streams.values()) cached += stream.cachedEvents;
+    if (cached > this.options.maxCachedEventsTotal) {
+      for (const stream of this.streams.values()) {
+        if (cached <= this.options.maxCachedEventsTotal) break;
+        cached -= stream.cachedEvents;
+        stream.dropCache();
+      }
+      this.logger.debug({ cached }, 'dropped the caches of the least recently used stories');
+    }
+    this.metrics.cachedStories.set(this.streams.size);
+    this.metrics.cachedEvents.set(cached);
+  }
+}
+
+/** The domain's fold; a state it cannot bring forward is sent as is, followed by the events. */
+function foldSafely(state: StoryState, events: readonly StoryEvent[]): StoryState {
+  return fold(events, state) ?? state;
+}

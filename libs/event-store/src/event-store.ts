@@ -1,0 +1,107 @@
+import type { Rejection, StoryEvent, StoryState } from '@livefeed/domain';
+import type { Pool } from 'pg';
+import type { DataSource } from 'typeorm';
+import { commitBatch } from './commit/commit-batch';
+import type {
+  BatchResult,
+  EventStoreHooks,
+  IncomingReport,
+  LogRecord,
+  RecordedRejection,
+  ReportOutcome,
+  StoryPointInTime,
+  StorySummary,
+} from './event-store.types';
+import { poolOf } from './postgres/pool';
+import { readLogRecords, readStateAt, readStoryEvents } from './read/log.reader';
+import { readOutcome, recordRejectionOutcome } from './read/outcome.store';
+import { listPublicStories, readStory, readStoryVersion } from './read/story.reader';
+
+/**
+ * The event log and its projections in PostgreSQL (DESIGN decision 1): decides and records reports in
+ * batches, answers the read side, and replays history. Needs an initialised DataSource whose schema
+ * `prepareDatabase` has migrated.
+ */
+export class EventStore {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly hooks: EventStoreHooks = {},
+  ) {}
+
+  private get pool(): Pool {
+    return poolOf(this.dataSource);
+  }
+
+  /**
+   * Decides `items` in order and records them in ONE transaction: events appended, projections updated,
+   * outcomes recorded. Returns one result per item, same order. Report ids decided before (or earlier in
+   * the batch) come back as their first outcome with `duplicate: true`. Works with a single item, which
+   * is how a caller retries the items of a batch that failed for a reason other than the connection
+   * (see `isConnectionError`). `now` is the decision time: `recordedAt` of the events.
+   */
+  commitBatch(items: readonly IncomingReport[], now: string): Promise<BatchResult[]> {
+    return commitBatch(this.pool, items, now, this.hooks);
+  }
+
+  /** Records a rejection made before deciding (an invalid report); idempotent on the report id. */
+  recordRejection(rejection: Rejection, now: string): Promise<RecordedRejection> {
+    return recordRejectionOutcome(this.pool, rejection, now);
+  }
+
+  /** The recorded outcome of a report, or null when it was never decided. */
+  getOutcome(reportId: string): Promise<ReportOutcome | null> {
+    return readOutcome(this.pool, reportId);
+  }
+
+  /** Current state from the projection tables (CONTRACT section 3), or null when the story is unknown. */
+  getStory(id: string): Promise<StoryState | null> {
+    return readStory(this.pool, id);
+  }
+
+  /** Public stories, live first, newest update first. */
+  listStories(): Promise<StorySummary[]> {
+    return listPublicStories(this.pool);
+  }
+
+  /** Up to `limit` events of a story with versions above `afterVersion`, in version order. */
+  readEvents(storyId: string, afterVersion: number, limit: number): Promise<StoryEvent[]> {
+    return readStoryEvents(this.pool, storyId, afterVersion, limit);
+  }
+
+  /** The story's current version, or null when it is unknown. */
+  storyVersion(id: string): Promise<number | null> {
+    return readStoryVersion(this.pool, id);
+  }
+
+  /**
+   * The story folded from its log as of a version (beyond the head: the head) or as readers saw it at an
+   * instant (after the last event recorded at or before it); null if it did not exist yet.
+   */
+  stateAt(storyId: string, at: StoryPointInTime): Promise<StoryState | null> {
+    return readStateAt(this.pool, storyId, at);
+  }
+
+  /** Up to `limit` events after a global position, safe to tail while batches commit. */
+  readLog(afterPosition: number, limit: number): Promise<LogRecord[]> {
+    return readLogRecords(this.pool, afterPosition, limit);
+  }
+
+  /** True when PostgreSQL answers `SELECT 1` within `timeoutMs`. */
+  async isHealthy(timeoutMs = 1_000): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      const answer = this.pool.query('SELECT 1').then(
+        () => true,
+        () => false,
+      );
+      return await Promise.race([answer, timeout]);
+    } catch {
+      return false; // not initialised, or destroyed
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

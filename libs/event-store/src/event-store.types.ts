@@ -1,0 +1,64 @@
+import type { Rejection, RejectionCode, Report, StoryEvent } from '@livefeed/domain';
+
+/** One report handed to `commitBatch`. */
+export interface IncomingReport {
+  readonly report: Report;
+  /**
+   * When true, an `unknown-entry` rejection is not recorded: the item comes back as `deferred` and the
+   * caller files it again later (an edit that overtook its post, DESIGN decision 6).
+   */
+  readonly deferUnknownEntry: boolean;
+}
+
+/**
+ * What became of one report, in the batch's order. `duplicate` is true when the report id had already
+ * been decided (earlier, or earlier in the same batch): the first outcome is returned, and for an
+ * accepted report the original event, so the caller can publish it again.
+ */
+export type BatchResult =
+  | { readonly kind: 'accepted'; readonly event: StoryEvent; readonly duplicate: boolean }
+  | { readonly kind: 'rejected'; readonly rejection: Rejection; readonly duplicate: boolean }
+  | { readonly kind: 'deferred'; readonly rejection: Rejection };
+
+/** Seams inside the batch transaction, for crash tests (the failpoints of issue 2). */
+export interface EventStoreHooks {
+  /** After every report was decided, before anything is written. */
+  afterDecide?(): void;
+  /** After the events and projections are written, before COMMIT. */
+  afterAppend?(): void;
+}
+
+/** `GET /api/reports/:id` (CONTRACT section 5) minus the `unknown` case, which is `null`. */
+export interface ReportOutcome {
+  readonly reportId: string;
+  readonly status: 'accepted' | 'rejected';
+  readonly storyId: string;
+  readonly version?: number;
+  readonly code?: RejectionCode;
+  readonly message?: string;
+}
+
+export interface RecordedRejection {
+  /** True when the report id had been decided before; `first` is then that first outcome. */
+  readonly duplicate: boolean;
+  readonly first: Rejection | { readonly accepted: StoryEvent };
+}
+
+/** A line of `GET /api/stories` (CONTRACT section 5). */
+export interface StorySummary {
+  readonly id: string;
+  readonly title: string;
+  readonly status: 'live' | 'closed';
+  readonly visibility: 'public' | 'private';
+  readonly version: number;
+  readonly updatedAt: string;
+}
+
+/** A story as of a version, or as readers saw it at an instant (events recorded at or before it). */
+export type StoryPointInTime = { readonly version: number } | { readonly instant: string };
+
+/** An event with its global position, for whole-log replays. */
+export interface LogRecord {
+  readonly position: number;
+  readonly event: StoryEvent;
+}

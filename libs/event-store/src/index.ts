@@ -1,0 +1,8 @@
+export * from './event-store';
+export * from './event-store.types';
+export * from './data-source';
+export * from './database.bootstrap';
+export * from './entities';
+export * from './migrations';
+export { isConnectionError, sqlState } from './postgres/errors';
+// typeorm.config.ts is left out on purpose: it reads the environment when imported (TypeORM CLI only).

@@ -1,0 +1,133 @@
+import type { Correction, Entry, EntryKind, Figure, Qualifier, Source, StoryEvent, StoryState } from '@livefeed/domain';
+
+/** Rows as `Sql` returns them: timestamptz as ISO strings (see timestamps.ts), jsonb parsed, int8 as strings. */
+export interface StoryRow {
+  readonly id: string;
+  readonly title: string;
+  readonly summary: string | null;
+  readonly status: 'live' | 'closed';
+  readonly visibility: 'public' | 'private';
+  readonly version: number;
+  readonly opened_at: string;
+  readonly updated_at: string;
+}
+
+export interface EntryRow {
+  readonly story_id: string;
+  readonly entry_id: string;
+  readonly kind: EntryKind;
+  readonly body: string | null;
+  readonly author: string;
+  readonly source: Source | null;
+  readonly posted_at: string;
+  readonly posted_version: number;
+  readonly edited_at: string | null;
+  readonly corrections: Correction[];
+  readonly pinned: boolean;
+  readonly retracted_reason: string | null;
+  readonly retracted_at: string | null;
+}
+
+export interface FigureRow {
+  readonly story_id: string;
+  readonly figure_id: string;
+  readonly label: string;
+  readonly unit: string | null;
+  readonly first_version: number;
+}
+
+export interface ClaimRow {
+  readonly story_id: string;
+  readonly figure_id: string;
+  readonly source_name: string;
+  readonly source: Source;
+  readonly value: number;
+  readonly qualifier: Qualifier;
+  readonly reported_at: string;
+  readonly first_version: number;
+}
+
+export interface EventRow {
+  readonly story_id: string;
+  readonly version: number;
+  readonly type: string;
+  readonly data: Record<string, unknown>;
+  readonly report_id: string;
+  readonly author: string;
+  readonly occurred_at: string;
+  readonly recorded_at: string;
+}
+
+export function toEntry(row: EntryRow): Entry {
+  return {
+    entryId: row.entry_id,
+    kind: row.kind,
+    body: row.body,
+    author: row.author,
+    source: row.source,
+    postedAt: row.posted_at,
+    editedAt: row.edited_at,
+    corrections: row.corrections,
+    pinned: row.pinned,
+    retracted:
+      row.retracted_reason !== null && row.retracted_at !== null
+        ? { reason: row.retracted_reason, at: row.retracted_at }
+        : null,
+  };
+}
+
+/** Figures with their claims; both lists must already be in display order (first_version). */
+export function toFigures(figures: readonly FigureRow[], claims: readonly ClaimRow[]): Figure[] {
+  const byFigure = new Map<string, ClaimRow[]>();
+  for (const claim of claims) {
+    const list = byFigure.get(claim.figure_id);
+    if (list) list.push(claim);
+    else byFigure.set(claim.figure_id, [claim]);
+  }
+  return figures.map((f) => ({
+    figureId: f.figure_id,
+    label: f.label,
+    unit: f.unit,
+    bySource: (byFigure.get(f.figure_id) ?? []).map((c) => ({
+      source: c.source,
+      value: c.value,
+      qualifier: c.qualifier,
+      reportedAt: c.reported_at,
+    })),
+  }));
+}
+
+export function toStoryState(story: StoryRow, entries: readonly Entry[], figures: readonly Figure[]): StoryState {
+  return {
+    id: story.id,
+    title: story.title,
+    summary: story.summary,
+    status: story.status,
+    visibility: story.visibility,
+    version: story.version,
+    openedAt: story.opened_at,
+    updatedAt: story.updated_at,
+    entries,
+    figures,
+  };
+}
+
+/**
+ * Rows were written from StoryEvents by this library, so they are trusted on the way back rather than
+ * re-validated: reads of the log are hot (catch-ups, replays, rebuilds).
+ */
+export function toStoryEvent(row: EventRow): StoryEvent {
+  return {
+    storyId: row.story_id,
+    version: row.version,
+    type: row.type,
+    data: row.data,
+    reportId: row.report_id,
+    author: row.author,
+    occurredAt: row.occurred_at,
+    recordedAt: row.recorded_at,
+  } as unknown as StoryEvent;
+}
+
+/** The events columns in EventRow's shape, for SELECTs (`e` is the table alias). */
+export const EVENT_COLUMNS = 'e.story_id, e.version, e.type, e.data, e.report_id, e.author, e.occurred_at, e.recorded_at';

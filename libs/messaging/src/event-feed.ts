@@ -1,0 +1,225 @@
+import {
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  type OrderedConsumerOptions,
+  type StreamInfo,
+} from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { Subjects } from '@livefeed/common';
+import type { StoryEvent } from '@livefeed/domain';
+import { backoffDelay, InterruptibleSleep } from './backoff';
+import { asError } from './jetstream.errors';
+import { onConnectionStatus } from './nats.connection';
+
+/** Where a feed begins: only events published from now on, the whole stream, a stream sequence or a time. */
+export type EventFeedStart = 'new' | 'all' | { readonly seq: number } | { readonly time: Date };
+
+export interface EventFeedOptions {
+  /** `new` by default: a gateway catches up from PostgreSQL and needs only what follows. */
+  readonly start?: EventFeedStart;
+  /** Unparseable messages, handler errors and recoveries, for logs. */
+  readonly onError?: (error: Error, context: string) => void;
+}
+
+/** Where an event sits in the stream, for resuming elsewhere. */
+export interface EventFeedPosition {
+  readonly seq: number;
+  readonly subject: string;
+}
+
+export type EventHandler = (event: StoryEvent, position: EventFeedPosition) => void;
+
+/**
+ * Reads `<root>.events.>` with an ordered consumer: every event once, in stream order, no acks.
+ *
+ * nats.js recreates an ordered consumer by itself after a gap or when it went missing, at the
+ * sequence after the last one seen. That is right for a NATS restart, and wrong when the stream
+ * was deleted and recreated: the new stream counts from 1 again, so resuming "after 5,000" would
+ * skip its first 5,000 events. So the feed aborts on a missing stream or consumer and restarts
+ * itself, comparing the stream's creation time to tell a restart from a new stream.
+ */
+export class EventFeed {
+  private readonly js: JetStreamClient;
+  private jsm?: JetStreamManager;
+  private readonly handlers = new Set<EventHandler>();
+  private readonly sleeper = new InterruptibleSleep();
+  private readonly decoder = new TextDecoder();
+  private messages?: ConsumerMessages;
+  private loop?: Promise<void>;
+  private stopping = false;
+  private unwatchConnection?: () => void;
+  /** Creation time of the stream the cursor belongs to. */
+  private streamCreated?: string;
+  /** The next stream sequence to deliver; unknown until the first event when starting by time. */
+  private nextSeq?: number;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly subjects: Subjects,
+    private readonly options: EventFeedOptions = {},
+  ) {
+    this.js = jetstream(nc);
+  }
+
+  /** Adds a handler; returns a function that removes it. Handlers run synchronously, in order. */
+  onEvent(handler: EventHandler): () => void {
+    this.handlers.add(handler);
+    return () => void this.handlers.delete(handler);
+  }
+
+  /**
+   * Starts reading; resolves once the consumer exists. Until then it retries (the events stream
+   * may not exist yet), reporting each failure to `onError`. After `stop()`, `start()` resumes
+   * where the feed stopped.
+   */
+  async start(): Promise<void> {
+    if (this.loop) return;
+    this.stopping = false;
+    let reading!: () => void;
+    const started = new Promise<void>((resolve) => (reading = resolve));
+    // The ordered consumer is held in server memory: a restarted server has lost it.
+    this.unwatchConnection = onConnectionStatus(this.nc, (status) => {
+      if (status.type === 'reconnect') void this.messages?.close();
+    });
+    this.loop = this.run(reading).finally(reading);
+    await started;
+  }
+
+  async stop(): Promise<void> {
+    const loop = this.loop;
+    if (!loop) return;
+    this.stopping = true;
+    this.unwatchConnection?.();
+    this.sleeper.interrupt();
+    await Promise.all([this.messages?.close(), loop]);
+    this.loop = undefined;
+  }
+
+  private async run(reading: () => void): Promise<void> {
+    let attempt = 0;
+    while (!this.stopping) {
+      try {
+        const jsm = await this.manager();
+        const stream = await jsm.streams.info(this.subjects.eventsStream);
+        const consumer = await this.js.consumers.get(
+          this.subjects.eventsStream,
+          this.position(stream),
+        );
+        try {
+          const messages = await consumer.consume({
+            callback: (msg) => this.deliver(msg),
+            abort_on_missing_resource: true,
+          });
+          this.messages = messages;
+          if (this.stopping) {
+            await messages.close();
+            break;
+          }
+          reading();
+          attempt = 0;
+          // `closed()` resolves with the error that ended the consumer, if any.
+          const ended = await messages.closed();
+          if (ended && !this.stopping) throw ended;
+          continue;
+        } finally {
+          // Else each restart leaves an idle consumer on the server for its 5-minute inactivity threshold.
+          void consumer.delete().catch(() => undefined);
+        }
+      } catch (error) {
+        if (this.stopping) break;
+        this.report(error, 'consume');
+      }
+      await this.sleeper.sleep(backoffDelay(attempt++, { maxMs: 5_000 }));
+    }
+  }
+
+  /** Where the next ordered consumer starts, given the stream as it is now. */
+  private position(stream: StreamInfo): Partial<OrderedConsumerOptions> {
+    const recreated = this.streamCreated !== undefined && this.streamCreated !== stream.created;
+    if (this.streamCreated === undefined) this.nextSeq = this.initialSeq(stream);
+    if (recreated) {
+      this.report(
+        new Error(`stream ${stream.config.name} was recreated: reading it from the start`),
+        'recreated',
+      );
+      this.nextSeq = 1;
+    }
+    this.streamCreated = stream.created;
+    if (this.nextSeq !== undefined) return { opt_start_seq: this.nextSeq };
+    const start = this.options.start;
+    if (typeof start === 'object' && 'time' in start)
+      return { opt_start_time: start.time.toISOString() };
+    return { deliver_policy: DeliverPolicy.All };
+  }
+
+  /**
+   * "New" is pinned to a sequence at once: an ordered consumer that has delivered nothing yet and
+   * started by policy would, when nats.js recreates it, restart from sequence 1 and replay days.
+   */
+  private initialSeq(stream: StreamInfo): number | undefined {
+    const start = this.options.start ?? 'new';
+    if (start === 'new') return stream.state.last_seq + 1;
+    if (start === 'all') return 1;
+    if ('seq' in start) return start.seq;
+    return undefined;
+  }
+
+  private deliver(msg: JsMsg): void {
+    this.nextSeq = msg.seq + 1;
+    const event = this.parse(msg);
+    if (!event) return;
+    const position = { seq: msg.seq, subject: msg.subject };
+    for (const handler of this.handlers) {
+      try {
+        handler(event, position);
+      } catch (error) {
+        // One broken subscriber must not stop the feed for the others (nor kill the consumer).
+        this.report(error, 'handler');
+      }
+    }
+  }
+
+  private parse(msg: JsMsg): StoryEvent | undefined {
+    try {
+      const value: unknown = JSON.parse(this.decoder.decode(msg.data));
+      if (isEventEnvelope(value)) return value;
+    } catch {
+      // Reported below with the sequence, which is what an operator can look up.
+    }
+    this.report(
+      new Error(`dropped an unparseable event at ${msg.subject} seq ${msg.seq}`),
+      'parse',
+    );
+    return undefined;
+  }
+
+  private async manager(): Promise<JetStreamManager> {
+    this.jsm ??= await jetstreamManager(this.nc);
+    return this.jsm;
+  }
+
+  private report(error: unknown, context: string): void {
+    this.options.onError?.(asError(error), context);
+  }
+}
+
+/**
+ * A shape check, not a validation: events were validated by the domain before they were committed;
+ * this only keeps garbage published on the subject by someone else away from the handlers.
+ */
+function isEventEnvelope(value: unknown): value is StoryEvent {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.storyId === 'string' &&
+    typeof v.type === 'string' &&
+    Number.isInteger(v.version) &&
+    typeof v.data === 'object' &&
+    v.data !== null
+  );
+}
