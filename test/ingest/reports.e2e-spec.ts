@@ -190,8 +190,13 @@ describe('idempotency', () => {
 });
 
 describe('hostile input', () => {
-  const subject = () => world.subjects.reports('hostile');
-  const raw = (text: string) => ({ subject: subject(), bytes: enc.encode(text) });
+  // Built while jest collects the table, before the world exists: the subject is read at publish.
+  const raw = (text: string) => ({
+    get subject() {
+      return world.subjects.reports('hostile');
+    },
+    bytes: enc.encode(text),
+  });
 
   beforeAll(async () => {
     await world.publish([report('hostile', 'h-open', 'story.opened', { title: 'Hostile' })]);
