@@ -9,6 +9,7 @@
  * publishes right after the PostgreSQL commit, so latencies here include that publish.
  */
 import { randomBytes } from 'node:crypto';
+import { cpus } from 'node:os';
 import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
@@ -32,7 +33,8 @@ interface Rpt {
 
 function makeReports(prefix: string, count: number, stories: number): Rpt[] {
   const out: Rpt[] = [];
-  const body = '<p>Shelling reported overnight near the river crossing; residents sheltered in basements.</p>';
+  const body =
+    '<p>Shelling reported overnight near the river crossing; residents sheltered in basements.</p>';
   for (let i = 0; i < count; i++) {
     const s = i % stories;
     const round = Math.floor(i / stories);
@@ -47,9 +49,20 @@ function makeReports(prefix: string, count: number, stories: number): Rpt[] {
               storyId,
               type: 'figure.reported',
               author: 'desk:bench',
-              data: { figureId: 'deaths', label: 'Killed', value: round, source: { name: `src${round % 3}` } },
+              data: {
+                figureId: 'deaths',
+                label: 'Killed',
+                value: round,
+                source: { name: `src${round % 3}` },
+              },
             }
-          : { id, storyId, type: 'entry.posted', author: 'desk:bench', data: { entryId: `e${round}`, body } };
+          : {
+              id,
+              storyId,
+              type: 'entry.posted',
+              author: 'desk:bench',
+              data: { entryId: `e${round}`, body },
+            };
     out.push({ id, storyId, bytes: enc.encode(JSON.stringify(report)) });
   }
   return out;
@@ -64,7 +77,11 @@ async function baselineInserts(url: string, reports: Rpt[]): Promise<number> {
     UNIQUE (story_id, version))`);
   const versions = new Map<string, number>();
   const rows = reports.map((r) => {
-    const parsed = JSON.parse(Buffer.from(r.bytes).toString()) as { type: string; data: unknown; author: string };
+    const parsed = JSON.parse(Buffer.from(r.bytes).toString()) as {
+      type: string;
+      data: unknown;
+      author: string;
+    };
     const v = (versions.get(r.storyId) ?? 0) + 1;
     versions.set(r.storyId, v);
     return [r.storyId, v, parsed.type, JSON.stringify(parsed.data), r.id, parsed.author];
@@ -105,12 +122,20 @@ class Watch {
   }
   async done(expected: number, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.latencies.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    if (this.latencies.length < expected) throw new Error(`only ${this.latencies.length}/${expected} events arrived`);
+    while (this.latencies.length < expected && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    if (this.latencies.length < expected)
+      throw new Error(`only ${this.latencies.length}/${expected} events arrived`);
   }
 }
 
-async function publishAll(nc: NatsConnection, root: string, reports: Rpt[], watch: Watch, ratePerSec?: number) {
+async function publishAll(
+  nc: NatsConnection,
+  root: string,
+  reports: Rpt[],
+  watch: Watch,
+  ratePerSec?: number,
+) {
   const js = jetstream(nc);
   const inflight = new Set<Promise<unknown>>();
   const started = performance.now();
@@ -138,7 +163,6 @@ async function main(): Promise<void> {
   const ingest = await startApp('ingest', {
     DATABASE_URL: db.url,
     LIVEFEED_SUBJECT_ROOT: root,
-    LIVEFEED_LOG_LEVEL: 'warn',
   });
   try {
     const prefix = randomBytes(3).toString('hex');
@@ -152,7 +176,11 @@ async function main(): Promise<void> {
     const throughput = N / ((w1.lastArrival - t0) / 1000);
 
     // Fixed rate, to read latency without a backlog.
-    const rateReports = makeReports(`r${prefix}`, RATE * RATE_SECONDS, Math.min(M, RATE * RATE_SECONDS));
+    const rateReports = makeReports(
+      `r${prefix}`,
+      RATE * RATE_SECONDS,
+      Math.min(M, RATE * RATE_SECONDS),
+    );
     const w2 = new Watch(nc, root);
     await publishAll(nc, root, rateReports, w2, RATE);
     await w2.done(rateReports.length, 120_000);
@@ -160,7 +188,7 @@ async function main(): Promise<void> {
     const full = summarise(w1.latencies);
     const fixed = summarise(w2.latencies);
     const result = {
-      machine: { cores: require('node:os').cpus().length, node: process.version },
+      machine: { cores: cpus().length, node: process.version },
       params: { reports: N, stories: M, rate: RATE, rateSeconds: RATE_SECONDS, batch: 500 },
       baselineInsertRowsPerSec: Math.round(baseline),
       fullSpeed: { reportsPerSec: Math.round(throughput), latencyMs: full },

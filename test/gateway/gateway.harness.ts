@@ -12,31 +12,50 @@ import type { GatewayOptions } from '../../apps/gateway/src/config/gateway.optio
 export { r };
 export const SECRET = 'a-reader-secret-of-at-least-32-bytes!!';
 
-export type Ack = { ok: true; storyId: string; version: number } | { ok: false; error: { code: string; message: string } };
+export type Ack =
+  | { ok: true; storyId: string; version: number }
+  | { ok: false; error: { code: string; message: string } };
 export type Received =
   | { kind: 'snapshot'; storyId: string; version: number; story: StoryState }
   | { kind: 'event'; storyId: string; version: number; event: StoryEvent }
-  | { kind: 'audience'; storyId: string; count: number }
+  | { kind: 'audience'; storyId: string; count: number; at: number }
   | { kind: 'revoked'; storyId: string };
+
+export type Pushed = Extract<Received, { kind: 'snapshot' | 'event' }>;
 
 /** A socket.io client that records what it receives, per story. */
 export class Reader {
   readonly received: Received[] = [];
 
   constructor(readonly socket: Socket) {
-    socket.on('snapshot', (m: { storyId: string; version: number; story: StoryState }) => this.received.push({ kind: 'snapshot', ...m }));
-    socket.on('event', (e: StoryEvent) => this.received.push({ kind: 'event', storyId: e.storyId, version: e.version, event: e }));
-    socket.on('audience', (m: { storyId: string; count: number }) => this.received.push({ kind: 'audience', ...m }));
-    socket.on('revoked', (m: { storyId: string }) => this.received.push({ kind: 'revoked', storyId: m.storyId }));
+    socket.on('snapshot', (m: { storyId: string; version: number; story: StoryState }) =>
+      this.received.push({ kind: 'snapshot', ...m }),
+    );
+    socket.on('event', (e: StoryEvent) =>
+      this.received.push({ kind: 'event', storyId: e.storyId, version: e.version, event: e }),
+    );
+    socket.on('audience', (m: { storyId: string; count: number }) =>
+      this.received.push({ kind: 'audience', ...m, at: Date.now() }),
+    );
+    socket.on('revoked', (m: { storyId: string }) =>
+      this.received.push({ kind: 'revoked', storyId: m.storyId }),
+    );
   }
 
   subscribe(storyId: string, since?: number): Promise<Ack> {
-    return this.socket.timeout(10_000).emitWithAck('subscribe', since === undefined ? { storyId } : { storyId, since }) as Promise<Ack>;
+    return this.socket
+      .timeout(10_000)
+      .emitWithAck(
+        'subscribe',
+        since === undefined ? { storyId } : { storyId, since },
+      ) as Promise<Ack>;
   }
 
   /** Snapshot and event messages of one story, in arrival order. */
-  of(storyId: string): Received[] {
-    return this.received.filter((m) => m.storyId === storyId && (m.kind === 'snapshot' || m.kind === 'event'));
+  of(storyId: string): Pushed[] {
+    return this.received.filter(
+      (m): m is Pushed => m.storyId === storyId && (m.kind === 'snapshot' || m.kind === 'event'),
+    );
   }
 
   /** The version held after applying what arrived; fails on any gap or repeat. */
@@ -45,11 +64,19 @@ export class Reader {
     for (const m of this.of(storyId)) {
       if (m.kind === 'snapshot') holds = m.version;
       else if (m.kind === 'event') {
-        if (m.version !== holds + 1) throw new Error(`story ${storyId}: got version ${m.version} while holding ${holds}`);
+        if (m.version !== holds + 1)
+          throw new Error(`story ${storyId}: got version ${m.version} while holding ${holds}`);
         holds = m.version;
       }
     }
     return holds;
+  }
+
+  /** Audience counts heard for a story, with when they arrived. */
+  audience(storyId: string): { count: number; at: number }[] {
+    return this.received.flatMap((m) =>
+      m.kind === 'audience' && m.storyId === storyId ? [{ count: m.count, at: m.at }] : [],
+    );
   }
 
   eventVersions(storyId: string): number[] {
@@ -83,7 +110,10 @@ export class GatewayHarness {
     return new GatewayHarness(store, subjects, nc);
   }
 
-  async startGateway(env: Record<string, string> = {}, options: Partial<GatewayOptions> = {}): Promise<RunningGateway> {
+  async startGateway(
+    env: Record<string, string> = {},
+    options: Partial<GatewayOptions> = {},
+  ): Promise<RunningGateway> {
     const config = loadConfig({
       DATABASE_URL: this.store.url,
       NATS_URL: TEST_NATS_URL,
@@ -103,7 +133,10 @@ export class GatewayHarness {
   }
 
   /** A connected reader (WebSocket transport unless told otherwise). */
-  async reader(gateway: RunningGateway = this.gateways[0], options: { token?: string; transports?: string[]; connect?: boolean } = {}): Promise<Reader> {
+  async reader(
+    gateway: RunningGateway = this.gateways[0],
+    options: { token?: string; transports?: string[]; connect?: boolean } = {},
+  ): Promise<Reader> {
     const socket = io(this.url(gateway), {
       transports: options.transports ?? ['websocket'],
       auth: options.token === undefined ? {} : { token: options.token },
@@ -122,7 +155,10 @@ export class GatewayHarness {
   }
 
   /** Commits reports (as the ingest app would) and publishes the events; returns the events. */
-  async commit(reports: readonly Report[], { publish = true }: { publish?: boolean } = {}): Promise<StoryEvent[]> {
+  async commit(
+    reports: readonly Report[],
+    { publish = true }: { publish?: boolean } = {},
+  ): Promise<StoryEvent[]> {
     const results = await this.store.store.commitBatch(
       reports.map((report) => ({ report, deferUnknownEntry: false })),
       this.now(),
@@ -140,8 +176,15 @@ export class GatewayHarness {
   }
 
   /** Opens a story and posts `entries` entries: version = entries + 1. */
-  async story(storyId: string, entries = 0, data: Record<string, unknown> = {}): Promise<StoryEvent[]> {
-    return this.commit([r.opened(storyId, data), ...Array.from({ length: entries }, (_, i) => r.posted(storyId, `e${i + 1}`))]);
+  async story(
+    storyId: string,
+    entries = 0,
+    data: Record<string, unknown> = {},
+  ): Promise<StoryEvent[]> {
+    return this.commit([
+      r.opened(storyId, data),
+      ...Array.from({ length: entries }, (_, i) => r.posted(storyId, `e${i + 1}`)),
+    ]);
   }
 
   /** Posts `count` more entries to a story, numbered after `from`. */
@@ -157,7 +200,8 @@ export class GatewayHarness {
     const text = await (await fetch(`${this.url(gateway)}/metrics`)).text();
     let total = 0;
     for (const line of text.split('\n')) {
-      if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+      if (line.startsWith(`${name} `) || line.startsWith(`${name}{`))
+        total += Number(line.slice(line.lastIndexOf(' ') + 1));
     }
     return total;
   }
@@ -166,7 +210,8 @@ export class GatewayHarness {
     for (const reader of this.readers.splice(0)) reader.close();
     await Promise.all(this.gateways.splice(0).map((g) => g.close()));
     const jsm = await jetstreamManager(this.nc);
-    for (const stream of [this.subjects.reportsStream, this.subjects.eventsStream]) await jsm.streams.delete(stream).catch(() => undefined);
+    for (const stream of [this.subjects.reportsStream, this.subjects.eventsStream])
+      await jsm.streams.delete(stream).catch(() => undefined);
     await this.nc.close();
     await this.store.close();
   }

@@ -22,19 +22,31 @@ describe('live push over socket.io', () => {
     await h.commit(h.posts('fresh-start', 3, 2));
     await expectEventually(() => expect(reader.holds('fresh-start')).toBe(6));
     const [snapshot, ...events] = reader.of('fresh-start');
-    expect(snapshot).toMatchObject({ kind: 'snapshot', version: 4, story: { id: 'fresh-start', version: 4 } });
+    expect(snapshot).toMatchObject({
+      kind: 'snapshot',
+      version: 4,
+      story: { id: 'fresh-start', version: 4 },
+    });
     expect(events.map((m) => m.version)).toEqual([5, 6]);
-    expect(events[0]).toMatchObject({ event: { storyId: 'fresh-start', version: 5, type: 'entry.posted', data: { entryId: 'e4' } } });
+    expect(events[0]).toMatchObject({
+      event: { storyId: 'fresh-start', version: 5, type: 'entry.posted', data: { entryId: 'e4' } },
+    });
   });
 
   it('gives a resuming reader exactly the events it missed', async () => {
     await h.story('resume', 10);
     const reader = await h.reader();
-    expect(await reader.subscribe('resume', 7)).toEqual({ ok: true, storyId: 'resume', version: 11 });
+    expect(await reader.subscribe('resume', 7)).toEqual({
+      ok: true,
+      storyId: 'resume',
+      version: 11,
+    });
     await expectEventually(() => expect(reader.eventVersions('resume')).toEqual([8, 9, 10, 11]));
     expect(reader.of('resume').some((m) => m.kind === 'snapshot')).toBe(false);
     await h.commit(h.posts('resume', 10, 1));
-    await expectEventually(() => expect(reader.eventVersions('resume')).toEqual([8, 9, 10, 11, 12]));
+    await expectEventually(() =>
+      expect(reader.eventVersions('resume')).toEqual([8, 9, 10, 11, 12]),
+    );
   });
 
   it('treats since 0 as holding nothing and sends the whole history as events', async () => {
@@ -48,14 +60,27 @@ describe('live push over socket.io', () => {
     await h.story('other-history', 2);
     const reader = await h.reader();
     expect(await reader.subscribe('other-history', 40)).toMatchObject({ ok: true, version: 3 });
-    await expectEventually(() => expect(reader.of('other-history')).toEqual([expect.objectContaining({ kind: 'snapshot', version: 3 })]));
+    await expectEventually(() =>
+      expect(reader.of('other-history')).toEqual([
+        expect.objectContaining({ kind: 'snapshot', version: 3 }),
+      ]),
+    );
   });
 
   it('sends a snapshot instead of a catch-up of more than 1,000 events', async () => {
-    await h.story('long-story', 1100);
+    await h.story('long-story', 0);
+    // Once this instance has seen all 1,101 events, 1,051 of them are too many for a catch-up.
+    const watcher = await h.reader();
+    await watcher.subscribe('long-story');
+    await h.commit(h.posts('long-story', 0, 1100));
+    await expectEventually(() => expect(watcher.holds('long-story')).toBe(1101));
     const reader = await h.reader();
     await reader.subscribe('long-story', 50);
-    await expectEventually(() => expect(reader.of('long-story')).toEqual([expect.objectContaining({ kind: 'snapshot', version: 1101 })]));
+    await expectEventually(() =>
+      expect(reader.of('long-story')).toEqual([
+        expect.objectContaining({ kind: 'snapshot', version: 1101 }),
+      ]),
+    );
     const near = await h.reader();
     await near.subscribe('long-story', 101);
     await expectEventually(() => expect(near.eventVersions('long-story')).toHaveLength(1000));
@@ -64,14 +89,20 @@ describe('live push over socket.io', () => {
 
   it('answers not-found for a story that does not exist', async () => {
     const reader = await h.reader();
-    expect(await reader.subscribe('no-such-story')).toEqual({ ok: false, error: { code: 'not-found', message: expect.any(String) } });
+    expect(await reader.subscribe('no-such-story')).toEqual({
+      ok: false,
+      error: { code: 'not-found', message: expect.any(String) },
+    });
   });
 
   it('stops sending a story after unsubscribe', async () => {
     await h.story('leaving', 1);
     const reader = await h.reader();
     await reader.subscribe('leaving', 2);
-    expect(await reader.socket.emitWithAck('unsubscribe', { storyId: 'leaving' })).toEqual({ ok: true, storyId: 'leaving' });
+    expect(await reader.socket.emitWithAck('unsubscribe', { storyId: 'leaving' })).toEqual({
+      ok: true,
+      storyId: 'leaving',
+    });
     await h.commit(h.posts('leaving', 1, 1));
     const watcher = await h.reader();
     await watcher.subscribe('leaving', 2);
@@ -101,9 +132,13 @@ describe('live push over socket.io', () => {
     for (const reader of late) subscribing.push(reader.subscribe('burst', 0));
     await Promise.all(subscribing);
     await expectEventually(() => {
-      readers.forEach((reader, i) => expect(reader.holds('burst', i < 10 ? sinces[i] : 0)).toBe(301));
+      readers.forEach((reader, i) =>
+        expect(reader.holds('burst', i < 10 ? sinces[i] : 0)).toBe(301),
+      );
     });
-    expect(readers[11].eventVersions('burst')).toEqual(Array.from({ length: 301 }, (_, i) => i + 1));
+    expect(readers[11].eventVersions('burst')).toEqual(
+      Array.from({ length: 301 }, (_, i) => i + 1),
+    );
   });
 
   it('gives readers of two gateway instances the same sequence', async () => {
@@ -121,7 +156,9 @@ describe('live push over socket.io', () => {
     // A reader moving from one instance to the other resumes exactly.
     const moved = await h.reader(second);
     await moved.subscribe('two-instances', a.holds('two-instances', 0) - 3);
-    await expectEventually(() => expect(moved.eventVersions('two-instances')).toEqual([20, 21, 22]));
+    await expectEventually(() =>
+      expect(moved.eventVersions('two-instances')).toEqual([20, 21, 22]),
+    );
   });
 
   it('fills a hole when an event never arrives over NATS', async () => {

@@ -26,26 +26,48 @@ describe('the read API', () => {
   it('lists public stories, live first, newest update first', async () => {
     const res = await get('/api/stories');
     expect(res.status).toBe(200);
-    const list = (await res.json()) as { id: string; status: string; visibility: string; version: number }[];
+    const list = (await res.json()) as {
+      id: string;
+      status: string;
+      visibility: string;
+      version: number;
+    }[];
     expect(list.map((s) => s.id)).toEqual(['gamma', 'alpha', 'beta']);
-    expect(list[1]).toMatchObject({ id: 'alpha', title: 'Alpha, renamed', status: 'live', visibility: 'public', version: 4 });
+    expect(list[1]).toMatchObject({
+      id: 'alpha',
+      title: 'Alpha, renamed',
+      status: 'live',
+      visibility: 'public',
+      version: 4,
+    });
     expect(list[2]).toMatchObject({ status: 'closed' });
   });
 
   it('serves a story state, and 404 for an unknown story', async () => {
     const res = await get('/api/stories/alpha');
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ id: 'alpha', title: 'Alpha, renamed', version: 4, entries: [{ entryId: 'e2' }, { entryId: 'e1' }] });
+    expect(await res.json()).toMatchObject({
+      id: 'alpha',
+      title: 'Alpha, renamed',
+      version: 4,
+      entries: [{ entryId: 'e2' }, { entryId: 'e1' }],
+    });
     expect((await get('/api/stories/nobody-here')).status).toBe(404);
   });
 
   it('travels in time by version and by instant', async () => {
     const byVersion = await get('/api/stories/alpha?at=2');
     expect(byVersion.status).toBe(200);
-    expect(await byVersion.json()).toMatchObject({ version: 2, title: 'Alpha', entries: [{ entryId: 'e1' }] });
+    expect(await byVersion.json()).toMatchObject({
+      version: 2,
+      title: 'Alpha',
+      entries: [{ entryId: 'e1' }],
+    });
     expect(byVersion.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
 
-    const events = (await (await get('/api/stories/alpha/events')).json()) as { events: { version: number; recordedAt: string }[] };
+    const events = (await (await get('/api/stories/alpha/events')).json()) as {
+      events: { version: number; recordedAt: string }[];
+    };
     const third = events.events[2];
     const atInstant = await get(`/api/stories/alpha?at=${encodeURIComponent(third.recordedAt)}`);
     expect(atInstant.status).toBe(200);
@@ -59,23 +81,34 @@ describe('the read API', () => {
     const first = await get('/api/stories/beta/events?after=0&limit=100');
     expect(first.status).toBe(200);
     const page1 = (await first.json()) as { events: { version: number }[]; next: number | null };
-    expect(page1.events.map((e) => e.version)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(page1.events.map((e) => e.version)).toEqual(
+      Array.from({ length: 100 }, (_, i) => i + 1),
+    );
     expect(page1.next).toBe(100);
     expect(first.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
 
     const last = await get('/api/stories/beta/events?after=200&limit=100');
     const page3 = (await last.json()) as { events: { version: number }[]; next: number | null };
-    expect(page3.events.map((e) => e.version)).toEqual(Array.from({ length: 52 }, (_, i) => i + 201));
+    expect(page3.events.map((e) => e.version)).toEqual(
+      Array.from({ length: 52 }, (_, i) => i + 201),
+    );
     expect(page3.next).toBeNull();
     expect(last.headers.get('cache-control')).toBe('no-cache');
 
-    const exact = (await (await get('/api/stories/beta/events?after=152&limit=100')).json()) as { next: number | null };
+    const exact = (await (await get('/api/stories/beta/events?after=152&limit=100')).json()) as {
+      next: number | null;
+    };
     expect(exact.next).toBeNull();
 
-    const byDefault = (await (await get('/api/stories/beta/events')).json()) as { events: unknown[]; next: number };
+    const byDefault = (await (await get('/api/stories/beta/events')).json()) as {
+      events: unknown[];
+      next: number;
+    };
     expect(byDefault.events).toHaveLength(100);
     expect(byDefault.next).toBe(100);
-    const max = (await (await get('/api/stories/beta/events?limit=1000')).json()) as { events: unknown[] };
+    const max = (await (await get('/api/stories/beta/events?limit=1000')).json()) as {
+      events: unknown[];
+    };
     expect(max.events).toHaveLength(252);
   });
 
@@ -104,7 +137,12 @@ describe('the read API', () => {
 
   it('never lets a bad story id reach a query', async () => {
     const before = await h.metric('livefeed_gateway_database_reads_total');
-    for (const path of ['/api/stories/%20', '/api/stories/A', '/api/stories/x%00y/events', '/api/stories/..%2f..']) {
+    for (const path of [
+      '/api/stories/%20',
+      '/api/stories/A',
+      '/api/stories/x%00y/events',
+      '/api/stories/..%2f..',
+    ]) {
       const res = await get(path);
       expect([400, 404]).toContain(res.status);
     }
@@ -116,7 +154,9 @@ describe('the read API', () => {
     expect((await get('/api/stories/hidden/events')).status).toBe(403);
     expect((await get('/api/stories/hidden?at=1')).status).toBe(403);
     const token = h.token({ stories: ['hidden'] }, undefined, { expiresIn: 60 });
-    const byHeader = await get('/api/stories/hidden', { headers: { authorization: `Bearer ${token}` } });
+    const byHeader = await get('/api/stories/hidden', {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(byHeader.status).toBe(200);
     expect(byHeader.headers.get('cache-control')).toBe('private, no-cache');
     expect((await get(`/api/stories/hidden/events?token=${token}`)).status).toBe(200);
@@ -124,6 +164,16 @@ describe('the read API', () => {
     expect((await get(`/api/stories/hidden?token=${other}`)).status).toBe(403);
     const expired = h.token({ stories: ['hidden'], exp: Math.floor(Date.now() / 1000) - 10 });
     expect((await get(`/api/stories/hidden?token=${expired}`)).status).toBe(403);
+    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const unsigned = `${part({ alg: 'none', typ: 'JWT' })}.${part({ stories: ['hidden'] })}.`;
+    expect(
+      (await get('/api/stories/hidden', { headers: { authorization: `Bearer ${unsigned}` } }))
+        .status,
+    ).toBe(403);
+    const forged = h.token({ stories: ['hidden'] }, 'some-other-secret-of-enough-length-0000');
+    expect(
+      (await get('/api/stories/hidden', { headers: { authorization: `Bearer ${forged}` } })).status,
+    ).toBe(403);
     const list = (await (await get('/api/stories')).json()) as { id: string }[];
     expect(list.map((s) => s.id)).not.toContain('hidden');
   });
@@ -146,7 +196,10 @@ describe('the read API', () => {
   it('reports health and metrics', async () => {
     const health = await get('/health');
     expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ status: 'ok', info: { postgres: { status: 'up' }, nats: { status: 'up' } } });
+    expect(await health.json()).toMatchObject({
+      status: 'ok',
+      info: { postgres: { status: 'up' }, nats: { status: 'up' } },
+    });
     const metrics = await (await get('/metrics')).text();
     for (const name of [
       'livefeed_gateway_connected_sockets',

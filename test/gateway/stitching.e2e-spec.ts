@@ -59,7 +59,12 @@ describe('catch-up stitched to live events', () => {
     );
     for (const g of h.gateways) {
       const text = await (await fetch(`${h.url(g)}/metrics`)).text();
-      console.log(text.split('\n').filter((l) => /catchup_events_count|database_reads|deliveries_total/.test(l)).join('\n'));
+      console.log(
+        text
+          .split('\n')
+          .filter((l) => /catchup_events_count|database_reads|deliveries_total/.test(l))
+          .join('\n'),
+      );
     }
   });
 });

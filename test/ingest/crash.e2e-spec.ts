@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 
 async function ingest(env: Record<string, string> = {}): Promise<AppProcess> {
-  const p = await startApp('ingest', { ...world.env, LIVEFEED_LOG_LEVEL: 'warn', ...env });
+  const p = await startApp('ingest', { ...world.env, ...env });
   running.add(p);
   void p.exited.then(() => running.delete(p));
   return p;
@@ -37,7 +37,9 @@ async function ingest(env: Record<string, string> = {}): Promise<AppProcess> {
 
 /** `stories` stories of `perStory` reports each, interleaved the way live desks file them. */
 function workload(prefix: string, stories: number, perStory: number): RawReport[] {
-  const scripts = Array.from({ length: stories }, (_, s) => storyScript(`${prefix}-${s}`, perStory - 1));
+  const scripts = Array.from({ length: stories }, (_, s) =>
+    storyScript(`${prefix}-${s}`, perStory - 1),
+  );
   const out: RawReport[] = [];
   for (let i = 0; i < perStory; i++) for (const script of scripts) out.push(script[i]);
   return out;
@@ -52,21 +54,25 @@ async function outcomesFor(prefix: string): Promise<number> {
 }
 
 async function expectComplete(prefix: string, reports: number, stories: number): Promise<void> {
-  await expectEventually(async () => expect(await outcomesFor(prefix)).toBe(reports), { timeoutMs: 120_000 });
+  await expectEventually(async () => expect(await outcomesFor(prefix)).toBe(reports), {
+    timeoutMs: 120_000,
+  });
   const rows = await world.sql<{ n: string; r: string }>(
     `SELECT count(*) AS n, count(*) FILTER (WHERE status = 'rejected') AS r FROM report_outcomes WHERE story_id LIKE $1`,
     [`${prefix}-%`],
   );
   expect(Number(rows[0].r)).toBe(0);
-  const events = await world.sql<{ n: string }>(`SELECT count(*) AS n FROM events WHERE story_id LIKE $1`, [
-    `${prefix}-%`,
-  ]);
+  const events = await world.sql<{ n: string }>(
+    `SELECT count(*) AS n FROM events WHERE story_id LIKE $1`,
+    [`${prefix}-%`],
+  );
   expect(Number(events[0].n)).toBe(reports);
   await world.checkLog();
   // Every committed version also reached the events stream (re-published after a crash).
   await expectEventually(() => {
     let seen = 0;
-    for (const [story, versions] of seenVersions) if (story.startsWith(`${prefix}-`)) seen += versions.size;
+    for (const [story, versions] of seenVersions)
+      if (story.startsWith(`${prefix}-`)) seen += versions.size;
     expect(seen).toBe(reports);
   });
   expect([...seenVersions.keys()].filter((k) => k.startsWith(`${prefix}-`))).toHaveLength(stories);
@@ -77,7 +83,9 @@ describe('an ingest process killed with SIGKILL in the middle of 5,000 reports',
     const reports = workload('kill', 50, 100);
     const first = await ingest();
     await world.publish(reports);
-    await expectEventually(async () => expect(await outcomesFor('kill')).toBeGreaterThan(500), { timeoutMs: 60_000 });
+    await expectEventually(async () => expect(await outcomesFor('kill')).toBeGreaterThan(500), {
+      timeoutMs: 60_000,
+    });
     first.kill('SIGKILL');
     await first.exited;
     expect(await outcomesFor('kill')).toBeLessThan(5000);
@@ -92,7 +100,10 @@ describe.each(['after-decide', 'after-append', 'after-commit', 'after-publish'])
     it('is recovered exactly once by the next process', async () => {
       const prefix = `fp${point.replace(/[^a-z]/g, '')}`;
       const reports = workload(prefix, 10, 60);
-      const crashing = await ingest({ LIVEFEED_FAILPOINTS: `${point}@1`, LIVEFEED_INGEST_BATCH: '50' });
+      const crashing = await ingest({
+        LIVEFEED_FAILPOINTS: `${point}@1`,
+        LIVEFEED_INGEST_BATCH: '50',
+      });
       await world.publish(reports);
       expect(await crashing.exited).toBeNull();
       await ingest();
@@ -104,7 +115,10 @@ describe.each(['after-decide', 'after-append', 'after-commit', 'after-publish'])
 describe('two ingest processes on the same consumer', () => {
   it('keep 5,000 reports across 50 stories gapless and free of duplicates', async () => {
     const reports = workload('pair', 50, 100);
-    const [a, b] = await Promise.all([ingest({ LIVEFEED_INGEST_BATCH: '100' }), ingest({ LIVEFEED_INGEST_BATCH: '100' })]);
+    const [a, b] = await Promise.all([
+      ingest({ LIVEFEED_INGEST_BATCH: '100' }),
+      ingest({ LIVEFEED_INGEST_BATCH: '100' }),
+    ]);
     await world.publish(reports);
     await expectComplete('pair', 5000, 50);
     const took = (p: AppProcess) => p.lines.length;
@@ -118,14 +132,18 @@ describe('a worker paused (SIGSTOP) past ack_wait while its twin takes over', ()
     const env = { LIVEFEED_ACK_WAIT_MS: '1000', LIVEFEED_INGEST_BATCH: '100' };
     const stalled = await ingest(env);
     await world.publish(reports);
-    await expectEventually(async () => expect(await outcomesFor('stall')).toBeGreaterThan(0), { timeoutMs: 30_000 });
+    await expectEventually(async () => expect(await outcomesFor('stall')).toBeGreaterThan(0), {
+      timeoutMs: 30_000,
+    });
     stalled.kill('SIGSTOP');
     const twin = await ingest(env);
     // The twin finishes what it can; stories whose locks the stalled worker holds wait for it.
     await expectEventually(
       async () => {
         const m = await fetch(`${twin.url}/metrics`).then((r) => r.text());
-        expect(Number(/livefeed_reports_received_total (\d+)/.exec(m)?.[1] ?? 0)).toBeGreaterThan(0);
+        expect(Number(/livefeed_reports_received_total (\d+)/.exec(m)?.[1] ?? 0)).toBeGreaterThan(
+          0,
+        );
       },
       { timeoutMs: 30_000 },
     );

@@ -19,7 +19,10 @@ afterAll(async () => {
 const post = (storyId: string, body: string | object, { token = TOKEN, query = '' } = {}) =>
   fetch(`${ingest.url}/api/stories/${storyId}/reports${query}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 const opened = (id: string, extra: object = {}) => ({
@@ -39,7 +42,11 @@ describe('POST /api/stories/:id/reports', () => {
   it('queues a valid report with 202 once JetStream has it, storyId taken from the path', async () => {
     const res = await post('h2', opened('h2-a'));
     expect(res.status).toBe(202);
-    expect(await res.json()).toEqual({ reportId: 'h2-a', status: 'queued', seq: expect.any(Number) });
+    expect(await res.json()).toEqual({
+      reportId: 'h2-a',
+      status: 'queued',
+      seq: expect.any(Number),
+    });
   });
 
   it('answers 201 with the version when asked to wait for an accepted report', async () => {
@@ -52,27 +59,45 @@ describe('POST /api/stories/:id/reports', () => {
     await post('h4', opened('h4-a'), { query: '?wait=10' });
     const res = await post('h4', opened('h4-b'), { query: '?wait=10' });
     expect(res.status).toBe(422);
-    expect(await res.json()).toMatchObject({ reportId: 'h4-b', status: 'rejected', code: 'story-exists' });
+    expect(await res.json()).toMatchObject({
+      reportId: 'h4-b',
+      status: 'rejected',
+      code: 'story-exists',
+    });
   });
 
   it('answers a report id already decided with its first outcome', async () => {
     await post('h5', opened('h5-a'), { query: '?wait=10' });
-    const again = await post('h5', opened('h5-a', { data: { title: 'different' } }), { query: '?wait=10' });
+    const again = await post('h5', opened('h5-a', { data: { title: 'different' } }), {
+      query: '?wait=10',
+    });
     expect(again.status).toBe(201);
     expect(await again.json()).toEqual({ reportId: 'h5-a', status: 'accepted', version: 1 });
   });
 
   it('answers 400 with field errors before anything reaches NATS', async () => {
-    const res = await post('h6', { id: 'h6-a', type: 'entry.posted', author: '', data: { entryId: 'bad id' } });
+    const res = await post('h6', {
+      id: 'h6-a',
+      type: 'entry.posted',
+      author: '',
+      data: { entryId: 'bad id' },
+    });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { fields: Record<string, string> };
-    expect(Object.keys(body.fields)).toEqual(expect.arrayContaining(['author', 'data.entryId', 'data.body']));
-    expect((await fetch(`${ingest.url}/api/reports/h6-a`).then((r) => r.json())).status).toBe('unknown');
+    expect(Object.keys(body.fields)).toEqual(
+      expect.arrayContaining(['author', 'data.entryId', 'data.body']),
+    );
+    expect((await fetch(`${ingest.url}/api/reports/h6-a`).then((r) => r.json())).status).toBe(
+      'unknown',
+    );
   });
 
   it.each([
     ['malformed JSON', '{"id":'],
-    ['a body whose storyId differs from the path', JSON.stringify(opened('h7-b', { storyId: 'other' }))],
+    [
+      'a body whose storyId differs from the path',
+      JSON.stringify(opened('h7-b', { storyId: 'other' })),
+    ],
     ['a NUL character', JSON.stringify(opened('h7-c', { data: { title: 'a\u0000' } }))],
     ['deep nesting', '['.repeat(100_000) + ']'.repeat(100_000)],
     ['an array', '[1,2]'],
@@ -113,8 +138,17 @@ describe('GET /api/reports/:reportId', () => {
     await post('g1', opened('g1-a'), { query: '?wait=10' });
     await post('g1', opened('g1-b'), { query: '?wait=10' });
     const get = (id: string) => fetch(`${ingest.url}/api/reports/${id}`).then((r) => r.json());
-    expect(await get('g1-a')).toMatchObject({ reportId: 'g1-a', status: 'accepted', storyId: 'g1', version: 1 });
-    expect(await get('g1-b')).toMatchObject({ reportId: 'g1-b', status: 'rejected', code: 'story-exists' });
+    expect(await get('g1-a')).toMatchObject({
+      reportId: 'g1-a',
+      status: 'accepted',
+      storyId: 'g1',
+      version: 1,
+    });
+    expect(await get('g1-b')).toMatchObject({
+      reportId: 'g1-b',
+      status: 'rejected',
+      code: 'story-exists',
+    });
     expect(await get('nope')).toEqual({ reportId: 'nope', status: 'unknown' });
   });
 });

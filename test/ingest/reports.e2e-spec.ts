@@ -58,7 +58,11 @@ describe('a story told through every report type', () => {
         kind: 'breaking',
         source: { name: 'Wire', url: 'https://wire.example/1' },
       }),
-      report(s, 'a4', 'entry.edited', { entryId: 'e1', body: '<p>Hello again</p>', correction: 'Fixed a name' }),
+      report(s, 'a4', 'entry.edited', {
+        entryId: 'e1',
+        body: '<p>Hello again</p>',
+        correction: 'Fixed a name',
+      }),
       report(s, 'a5', 'entry.pinned', { entryId: 'e1' }),
       report(s, 'a6', 'entry.unpinned', { entryId: 'e1' }),
       report(s, 'a7', 'entry.posted', { entryId: 'e2', body: '<p>Second</p>' }),
@@ -90,14 +94,28 @@ describe('a story told through every report type', () => {
     const posted = events[2].data as { body: string };
     expect(posted.body).not.toMatch(/script|onclick|javascript/i);
     const story = await (await world.store()).getStory(s);
-    expect(story).toMatchObject({ id: s, title: 'Every type, updated', status: 'live', version: 11 });
-    expect(story!.entries.map((e) => [e.entryId, e.body === null, e.retracted?.reason ?? null])).toEqual([
+    expect(story).toMatchObject({
+      id: s,
+      title: 'Every type, updated',
+      status: 'live',
+      version: 11,
+    });
+    expect(
+      story!.entries.map((e) => [e.entryId, e.body === null, e.retracted?.reason ?? null]),
+    ).toEqual([
       ['e2', true, 'Unverified'],
       ['e1', false, null],
     ]);
-    expect(story!.entries[1].corrections).toEqual([{ note: 'Fixed a name', at: '2026-11-24T08:15:00.000Z' }]);
+    expect(story!.entries[1].corrections).toEqual([
+      { note: 'Fixed a name', at: '2026-11-24T08:15:00.000Z' },
+    ]);
     expect(story!.figures[0].bySource).toEqual([
-      { source: { name: 'Ministry' }, value: 13, qualifier: 'exact', reportedAt: '2026-11-24T08:15:00.000Z' },
+      {
+        source: { name: 'Ministry' },
+        value: 13,
+        qualifier: 'exact',
+        reportedAt: '2026-11-24T08:15:00.000Z',
+      },
     ]);
     await world.checkLog();
   });
@@ -131,16 +149,29 @@ describe('rejections', () => {
   });
 
   it.each([
-    ['unknown-story', report('nowhere', 'x-unknown-story', 'entry.posted', { entryId: 'e1', body: '<p>x</p>' })],
+    [
+      'unknown-story',
+      report('nowhere', 'x-unknown-story', 'entry.posted', { entryId: 'e1', body: '<p>x</p>' }),
+    ],
     ['story-exists', report(s, 'x-story-exists', 'story.opened', { title: 'Again' })],
-    ['entry-exists', report(s, 'x-entry-exists', 'entry.posted', { entryId: 'e1', body: '<p>dup</p>' })],
-    ['entry-retracted', report(s, 'x-entry-retracted', 'entry.edited', { entryId: 'gone', body: '<p>y</p>' })],
+    [
+      'entry-exists',
+      report(s, 'x-entry-exists', 'entry.posted', { entryId: 'e1', body: '<p>dup</p>' }),
+    ],
+    [
+      'entry-retracted',
+      report(s, 'x-entry-retracted', 'entry.edited', { entryId: 'gone', body: '<p>y</p>' }),
+    ],
     ['no-change', report(s, 'x-no-change', 'entry.pinned', { entryId: 'e1' })],
     ['no-change', report(s, 'x-empty-update', 'story.updated', {})],
     ['invalid', report(s, 'x-invalid', 'entry.posted', { entryId: 'e 1', body: '' })],
   ])('answers %s, published and recorded', async (code, r) => {
     await world.publish([r]);
-    expect(await rejectionOf(r.id)).toMatchObject({ reportId: r.id, code, message: expect.any(String) });
+    expect(await rejectionOf(r.id)).toMatchObject({
+      reportId: r.id,
+      code,
+      message: expect.any(String),
+    });
     expect(await outcomeOf(r.id)).toMatchObject({ status: 'rejected', code });
   });
 
@@ -154,17 +185,25 @@ describe('rejections', () => {
   });
 
   it('answers unknown-entry only after retrying a report whose entry never comes', async () => {
-    await world.publish([report(s, 'x-unknown-entry', 'entry.edited', { entryId: 'never', body: '<p>z</p>' })]);
+    await world.publish([
+      report(s, 'x-unknown-entry', 'entry.edited', { entryId: 'never', body: '<p>z</p>' }),
+    ]);
     expect(await rejectionOf('x-unknown-entry')).toMatchObject({ code: 'unknown-entry' });
   });
 
   it('applies an edit that arrived just before its post once the post lands', async () => {
-    await world.publish([report(s, 'early-edit', 'entry.edited', { entryId: 'late', body: '<p>edited</p>' })]);
+    await world.publish([
+      report(s, 'early-edit', 'entry.edited', { entryId: 'late', body: '<p>edited</p>' }),
+    ]);
     await expectEventually(async () => {
-      const received = await world.sql(`SELECT 1 FROM report_outcomes WHERE report_id = 'early-edit'`);
+      const received = await world.sql(
+        `SELECT 1 FROM report_outcomes WHERE report_id = 'early-edit'`,
+      );
       expect(received).toEqual([]);
     });
-    await world.publish([report(s, 'late-post', 'entry.posted', { entryId: 'late', body: '<p>first</p>' })]);
+    await world.publish([
+      report(s, 'late-post', 'entry.posted', { entryId: 'late', body: '<p>first</p>' }),
+    ]);
     expect(await outcomeOf('early-edit')).toMatchObject({ status: 'accepted' });
     const story = await (await world.store()).getStory(s);
     expect(story!.entries.find((e) => e.entryId === 'late')!.body).toBe('<p>edited</p>');
@@ -183,7 +222,9 @@ describe('idempotency', () => {
     const marker = report('twice', 'tw-2', 'story.updated', { title: 'after' });
     await world.publish([marker]);
     await outcomeOf('tw-2');
-    const rows = await world.sql(`SELECT version FROM events WHERE story_id = 'twice' ORDER BY version`);
+    const rows = await world.sql(
+      `SELECT version FROM events WHERE story_id = 'twice' ORDER BY version`,
+    );
     expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
     expect(rejections.filter((x) => x.reportId === 'tw-1')).toEqual([]);
   });
@@ -205,30 +246,64 @@ describe('hostile input', () => {
 
   it.each([
     ['malformed JSON', raw('{"id": "h-bad-json", "type": '), /malformed JSON/i],
-    ['a NUL character', raw(JSON.stringify(report('hostile', 'h-nul', 'story.updated', { title: 'a\u0000b' }))), /./],
-    ['a lone surrogate', raw('{"id":"h-sur","storyId":"hostile","type":"story.updated","author":"a","data":{"title":"\\ud800"}}'), /./],
+    [
+      'a NUL character',
+      raw(JSON.stringify(report('hostile', 'h-nul', 'story.updated', { title: 'a\u0000b' }))),
+      /./,
+    ],
+    [
+      'a lone surrogate',
+      raw(
+        '{"id":"h-sur","storyId":"hostile","type":"story.updated","author":"a","data":{"title":"\\ud800"}}',
+      ),
+      /./,
+    ],
     ['100,000 levels of nesting', raw('['.repeat(100_000) + ']'.repeat(100_000)), /deep|nest/i],
-    ['a number too large to be finite', raw('{"id":"h-inf","storyId":"hostile","type":"figure.reported","author":"a","data":{"figureId":"f","label":"l","value":1e400,"source":{"name":"s"}}}'), /./],
-    ['a storyId that is not the subject', raw(JSON.stringify(report('elsewhere', 'h-mismatch', 'story.updated', { title: 'x' }))), /subject/i],
+    [
+      'a number too large to be finite',
+      raw(
+        '{"id":"h-inf","storyId":"hostile","type":"figure.reported","author":"a","data":{"figureId":"f","label":"l","value":1e400,"source":{"name":"s"}}}',
+      ),
+      /./,
+    ],
+    [
+      'a storyId that is not the subject',
+      raw(JSON.stringify(report('elsewhere', 'h-mismatch', 'story.updated', { title: 'x' }))),
+      /subject/i,
+    ],
     ['an unknown type', raw(JSON.stringify(report('hostile', 'h-type', 'story.deleted', {}))), /./],
-    ['over 256 KiB', raw(JSON.stringify(report('hostile', 'h-big', 'story.updated', { title: 'x'.repeat(270_000) }))), /bytes/i],
-  ])('rejects %s as invalid and keeps the reports behind it flowing', async (_name, bad, pattern) => {
-    const before = rejections.length;
-    const follower = report('hostile', `h-after-${Math.random().toString(36).slice(2, 8)}`, 'entry.posted', {
-      entryId: `e${Math.random().toString(36).slice(2, 8)}`,
-      body: '<p>still here</p>',
-    });
-    await world.publish([bad]);
-    await world.publish([follower]);
-    expect(await outcomeOf(follower.id)).toMatchObject({ status: 'accepted' });
-    const rejection = await expectEventually(() => {
-      const r = rejections.slice(before).find((x) => x.code === 'invalid');
-      if (!r) throw new Error('no rejection yet');
-      return r;
-    });
-    expect(String(rejection.message)).toMatch(pattern);
-    expect(String(rejection.reportId).length).toBeGreaterThan(0);
-  });
+    [
+      'over 256 KiB',
+      raw(
+        JSON.stringify(report('hostile', 'h-big', 'story.updated', { title: 'x'.repeat(270_000) })),
+      ),
+      /bytes/i,
+    ],
+  ])(
+    'rejects %s as invalid and keeps the reports behind it flowing',
+    async (_name, bad, pattern) => {
+      const before = rejections.length;
+      const follower = report(
+        'hostile',
+        `h-after-${Math.random().toString(36).slice(2, 8)}`,
+        'entry.posted',
+        {
+          entryId: `e${Math.random().toString(36).slice(2, 8)}`,
+          body: '<p>still here</p>',
+        },
+      );
+      await world.publish([bad]);
+      await world.publish([follower]);
+      expect(await outcomeOf(follower.id)).toMatchObject({ status: 'accepted' });
+      const rejection = await expectEventually(() => {
+        const r = rejections.slice(before).find((x) => x.code === 'invalid');
+        if (!r) throw new Error('no rejection yet');
+        return r;
+      });
+      expect(String(rejection.message)).toMatch(pattern);
+      expect(String(rejection.reportId).length).toBeGreaterThan(0);
+    },
+  );
 
   it('names a report that cannot be parsed by its stream sequence', async () => {
     const before = rejections.length;

@@ -37,8 +37,11 @@ export async function isolatedWorld() {
       const js = jetstream(nc);
       await Promise.all(
         reports.map((r) => {
-          if (isRawMessage(r)) return js.publish(r.subject, r.bytes, r.msgId ? { msgID: r.msgId } : {});
-          return js.publish(subjects.reports(r.storyId), enc.encode(JSON.stringify(r)), { msgID: r.id });
+          if (isRawMessage(r))
+            return js.publish(r.subject, r.bytes, r.msgId ? { msgID: r.msgId } : {});
+          return js.publish(subjects.reports(r.storyId), enc.encode(JSON.stringify(r)), {
+            msgID: r.id,
+          });
         }),
       );
     },
@@ -60,7 +63,9 @@ export async function isolatedWorld() {
     },
     /** Outcomes recorded so far. */
     async outcomeCount(): Promise<number> {
-      const rows = await world.sql<{ n: string }>('SELECT count(*) AS n FROM report_outcomes').catch(() => [{ n: '0' }]);
+      const rows = await world
+        .sql<{ n: string }>('SELECT count(*) AS n FROM report_outcomes')
+        .catch(() => [{ n: '0' }]);
       return Number(rows[0].n);
     },
     /**
@@ -73,8 +78,11 @@ export async function isolatedWorld() {
            FROM events GROUP BY story_id HAVING count(*) <> max(version) OR count(DISTINCT version) <> count(*)`,
       );
       if (gaps.length > 0) throw new Error(`gaps or repeats: ${JSON.stringify(gaps.slice(0, 5))}`);
-      const dup = await world.sql(`SELECT report_id FROM events GROUP BY report_id HAVING count(*) > 1`);
-      if (dup.length > 0) throw new Error(`duplicate report ids: ${JSON.stringify(dup.slice(0, 5))}`);
+      const dup = await world.sql(
+        `SELECT report_id FROM events GROUP BY report_id HAVING count(*) > 1`,
+      );
+      if (dup.length > 0)
+        throw new Error(`duplicate report ids: ${JSON.stringify(dup.slice(0, 5))}`);
       const s = await world.store();
       const ids = await world.sql<{ story_id: string }>('SELECT DISTINCT story_id FROM events');
       let events = 0;
@@ -105,7 +113,13 @@ export async function isolatedWorld() {
 /** A story's reports, built with fixed ids so a failure names what went wrong. */
 export function storyScript(storyId: string, entries: number, prefix = storyId): RawReport[] {
   const out: RawReport[] = [
-    { id: `${prefix}-open`, storyId, type: 'story.opened', author: 'desk:test', data: { title: `Story ${storyId}` } },
+    {
+      id: `${prefix}-open`,
+      storyId,
+      type: 'story.opened',
+      author: 'desk:test',
+      data: { title: `Story ${storyId}` },
+    },
   ];
   for (let i = 1; i <= entries; i++) {
     out.push({

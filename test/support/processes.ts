@@ -39,9 +39,14 @@ export async function startApp(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${app} did not start:\n${lines.join('\n')}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${app} did not start:\n${lines.join('\n')}`)),
+      timeoutMs,
+    );
     const onLine = (line: string) => {
       lines.push(line);
       if (lines.length > 5000) lines.splice(0, 1000);

@@ -22,9 +22,14 @@ export interface RunningGateway {
  * the streams), then serves socket.io and the read API. `close` stops taking connections, tells the
  * connected clients to reconnect elsewhere, stops the feed, drains NATS and closes the pool.
  */
-export async function startGateway(config: Config, overrides: Partial<GatewayOptions> = {}): Promise<RunningGateway> {
+export async function startGateway(
+  config: Config,
+  overrides: Partial<GatewayOptions> = {},
+): Promise<RunningGateway> {
   const options = defaultGatewayOptions(overrides);
-  const log = createLogger('gateway', config.LIVEFEED_LOG_LEVEL).child({ instance: options.instanceId });
+  const log = createLogger('gateway', config.LIVEFEED_LOG_LEVEL).child({
+    instance: options.instanceId,
+  });
   await prepareDatabase(config.DATABASE_URL);
   const dataSource = createDataSource(config.DATABASE_URL, {
     applicationName: 'livefeed-gateway',

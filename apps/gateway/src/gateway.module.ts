@@ -49,8 +49,17 @@ export class GatewayModule {
         { provide: SUBJECTS, useValue: subjects },
         { provide: EVENT_STORE, useValue: r.store },
         { provide: GatewayMetrics, useValue: new GatewayMetrics() },
-        { provide: EVENT_FEED, useValue: new EventFeed(r.nc, subjects, { start: 'new', onError: (e, context) => onError(`event feed: ${context}`)(e) }) },
-        { provide: AUDIENCE_CHANNEL, useValue: new AudienceChannel(r.nc, subjects, { onError: onError('audience channel') }) },
+        {
+          provide: EVENT_FEED,
+          useValue: new EventFeed(r.nc, subjects, {
+            start: 'new',
+            onError: (e, context) => onError(`event feed: ${context}`)(e),
+          }),
+        },
+        {
+          provide: AUDIENCE_CHANNEL,
+          useValue: new AudienceChannel(r.nc, subjects, { onError: onError('audience channel') }),
+        },
         StoryReader,
         SocketHub,
         OriginPolicy,

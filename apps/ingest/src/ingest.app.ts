@@ -2,7 +2,13 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
-import { type Config, Failpoints, PinoNestLogger, createLogger, subjectsFor } from '@livefeed/common';
+import {
+  type Config,
+  Failpoints,
+  PinoNestLogger,
+  createLogger,
+  subjectsFor,
+} from '@livefeed/common';
 import { EventStore, createDataSource, prepareDatabase } from '@livefeed/event-store';
 import { connectNats, ensureStreams } from '@livefeed/messaging';
 import { IngestModule } from './ingest.module';

@@ -36,7 +36,7 @@ export class IngestModule {
     const consumer = new ReportConsumer(r.nc, subjects, {
       durable: 'ingest',
       batchSize: r.config.LIVEFEED_INGEST_BATCH,
-      maxWaitMs: 50,
+      maxWaitMs: 5,
       ackWaitMs: r.config.LIVEFEED_ACK_WAIT_MS,
       handler: (messages) => pipeline.handle(messages),
       onError: (err: unknown) => r.log.warn({ err }, 'report consumer'),

@@ -28,7 +28,9 @@ export const configSchema = z.object({
   LIVEFEED_READER_SECRET: z.string().default(''),
   /** Origins browsers may connect from; empty allows any origin. */
   LIVEFEED_ALLOWED_ORIGINS: list,
-  LIVEFEED_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LIVEFEED_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info'),
   /** Reports fetched and committed together by the ingest consumer. */
   LIVEFEED_INGEST_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
   /** How long JetStream waits for an ack before redelivering a report to another worker. */

@@ -1,4 +1,9 @@
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import type { AudienceChannel } from '@livefeed/messaging';
 import { GATEWAY_OPTIONS, type GatewayOptions } from '../config/gateway.options';
 import { audienceRoom, SocketHub } from '../push/socket.hub';
@@ -46,11 +51,18 @@ export class AudienceService implements OnApplicationBootstrap, BeforeApplicatio
 
   /** Current total for a story (for tests and the page). */
   count(storyId: string): number {
-    return this.tally.total(storyId, this.streams.existing(storyId)?.subscriberCount ?? 0, Date.now());
+    return this.tally.total(
+      storyId,
+      this.streams.existing(storyId)?.subscriberCount ?? 0,
+      Date.now(),
+    );
   }
 
   private announce(): void {
-    this.publish({ instance: this.options.instanceId, counts: Object.fromEntries(this.streams.localAudience()) });
+    this.publish({
+      instance: this.options.instanceId,
+      counts: Object.fromEntries(this.streams.localAudience()),
+    });
   }
 
   private publish(announcement: AudienceAnnouncement): void {
@@ -65,7 +77,8 @@ export class AudienceService implements OnApplicationBootstrap, BeforeApplicatio
     const now = Date.now();
     this.tally.prune(now);
     const local = this.streams.localAudience();
-    for (const storyId of this.lastSent.keys()) if (!local.has(storyId)) this.lastSent.delete(storyId);
+    for (const storyId of this.lastSent.keys())
+      if (!local.has(storyId)) this.lastSent.delete(storyId);
     for (const [storyId, here] of local) {
       const count = this.tally.total(storyId, here, now);
       if (this.lastSent.get(storyId) === count) continue;

@@ -17,7 +17,10 @@ const MAX_STORIES_PER_ANNOUNCEMENT = 100_000;
  * from for `expiryMs` (crashed, partitioned) no longer counts.
  */
 export class AudienceTally {
-  private readonly remote = new Map<string, { counts: ReadonlyMap<string, number>; heardAt: number }>();
+  private readonly remote = new Map<
+    string,
+    { counts: ReadonlyMap<string, number>; heardAt: number }
+  >();
 
   constructor(
     private readonly self: string,
@@ -51,7 +54,8 @@ export class AudienceTally {
 
   /** Forgets instances not heard from in time. */
   prune(now: number): void {
-    for (const [instance, { heardAt }] of this.remote) if (now - heardAt > this.expiryMs) this.remote.delete(instance);
+    for (const [instance, { heardAt }] of this.remote)
+      if (now - heardAt > this.expiryMs) this.remote.delete(instance);
   }
 
   get instances(): number {

@@ -42,20 +42,37 @@ export class ReaderTokenService {
 
   /** The grant of a token; anything missing, malformed, forged or expired grants nothing. */
   grantOf(token: unknown, now = Date.now()): ReaderGrant {
-    if (!this.privateEnabled || typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_CHARS) return ANONYMOUS;
+    if (
+      !this.privateEnabled ||
+      typeof token !== 'string' ||
+      token.length === 0 ||
+      token.length > MAX_TOKEN_CHARS
+    )
+      return ANONYMOUS;
     let payload: unknown;
     try {
-      payload = jwt.verify(token, this.secret, { algorithms: ['HS256'], clockTimestamp: Math.floor(now / 1000) });
+      payload = jwt.verify(token, this.secret, {
+        algorithms: ['HS256'],
+        clockTimestamp: Math.floor(now / 1000),
+      });
     } catch {
       return ANONYMOUS;
     }
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) return ANONYMOUS;
-    return { stories: new Set(claims.data.stories), expiresAt: claims.data.exp === undefined ? null : claims.data.exp * 1000 };
+    return {
+      stories: new Set(claims.data.stories),
+      expiresAt: claims.data.exp === undefined ? null : claims.data.exp * 1000,
+    };
   }
 
   /** Public stories to anyone; a private one to a live grant that names it. */
-  mayRead(grant: ReaderGrant, storyId: string, visibility: 'public' | 'private', now = Date.now()): boolean {
+  mayRead(
+    grant: ReaderGrant,
+    storyId: string,
+    visibility: 'public' | 'private',
+    now = Date.now(),
+  ): boolean {
     if (visibility === 'public') return true;
     if (!this.privateEnabled) return false;
     if (grant.expiresAt !== null && grant.expiresAt <= now) return false;

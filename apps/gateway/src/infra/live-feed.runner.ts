@@ -1,4 +1,9 @@
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import type { EventFeed } from '@livefeed/messaging';
 import { LOGGER, type Logger } from '../logging/logger.token';
 import { StoryStreamsService } from '../stream/story-streams.service';

@@ -7,15 +7,27 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export class GatewayMetrics {
   readonly registry = new Registry();
 
-  readonly connectedSockets = new Gauge({ name: 'livefeed_gateway_connected_sockets', help: 'Connected socket.io clients', registers: [this.registry] });
-  readonly subscriptions = new Gauge({ name: 'livefeed_gateway_subscriptions', help: 'Active story subscriptions', registers: [this.registry] });
+  readonly connectedSockets = new Gauge({
+    name: 'livefeed_gateway_connected_sockets',
+    help: 'Connected socket.io clients',
+    registers: [this.registry],
+  });
+  readonly subscriptions = new Gauge({
+    name: 'livefeed_gateway_subscriptions',
+    help: 'Active story subscriptions',
+    registers: [this.registry],
+  });
   readonly deliveries = new Counter({
     name: 'livefeed_gateway_deliveries_total',
     help: 'Messages pushed: live events per room broadcast (fanout counts sockets), catch-up events and snapshots per socket',
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
-  readonly fanout = new Counter({ name: 'livefeed_gateway_fanout_total', help: 'Live events times the sockets they were broadcast to', registers: [this.registry] });
+  readonly fanout = new Counter({
+    name: 'livefeed_gateway_fanout_total',
+    help: 'Live events times the sockets they were broadcast to',
+    registers: [this.registry],
+  });
   readonly catchUps = new Histogram({
     name: 'livefeed_gateway_catchup_events',
     help: 'Events sent to one subscriber as its catch-up, by where they came from',
@@ -40,8 +52,16 @@ export class GatewayMetrics {
     help: 'Sockets disconnected because too many bytes waited to be written to them',
     registers: [this.registry],
   });
-  readonly cachedStories = new Gauge({ name: 'livefeed_gateway_cached_stories', help: 'Stories with a cursor in memory', registers: [this.registry] });
-  readonly cachedEvents = new Gauge({ name: 'livefeed_gateway_cached_events', help: 'Events held for catch-ups', registers: [this.registry] });
+  readonly cachedStories = new Gauge({
+    name: 'livefeed_gateway_cached_stories',
+    help: 'Stories with a cursor in memory',
+    registers: [this.registry],
+  });
+  readonly cachedEvents = new Gauge({
+    name: 'livefeed_gateway_cached_events',
+    help: 'Events held for catch-ups',
+    registers: [this.registry],
+  });
   readonly refusedSubscribes = new Counter({
     name: 'livefeed_gateway_refused_subscribes_total',
     help: 'Subscribe requests answered with an error, by code',
@@ -50,7 +70,8 @@ export class GatewayMetrics {
   });
 
   constructor({ processMetrics = true }: { processMetrics?: boolean } = {}) {
-    if (processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'livefeed_gateway_' });
+    if (processMetrics)
+      collectDefaultMetrics({ register: this.registry, prefix: 'livefeed_gateway_' });
   }
 
   get contentType(): string {

@@ -1,4 +1,9 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { GATEWAY_OPTIONS, type GatewayOptions } from '../config/gateway.options';
 import { LOGGER, type Logger } from '../logging/logger.token';
 import { GatewayMetrics } from '../metrics/gateway.metrics';

@@ -80,7 +80,8 @@ export class SocketHub {
     let bytes = conn.transport?.socket?.bufferedAmount ?? 0;
     for (const packet of conn.writeBuffer ?? []) {
       const data = packet.data;
-      bytes += typeof data === 'string' ? data.length : data instanceof Uint8Array ? data.byteLength : 16;
+      bytes +=
+        typeof data === 'string' ? data.length : data instanceof Uint8Array ? data.byteLength : 16;
       if (bytes > cap) break;
     }
     return bytes;

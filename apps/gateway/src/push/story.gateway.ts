@@ -17,7 +17,9 @@ import { SubscriptionService } from './subscription.service';
 
 /** socket.io edge of CONTRACT section 4: translates messages into calls, nothing more. */
 @WebSocketGateway()
-export class StoryGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, BeforeApplicationShutdown {
+export class StoryGateway
+  implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, BeforeApplicationShutdown
+{
   constructor(
     private readonly subscriptions: SubscriptionService,
     private readonly hub: SocketHub,
@@ -31,7 +33,8 @@ export class StoryGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
 
   handleConnection(socket: Socket): void {
     const auth: unknown = socket.handshake.auth;
-    const token = typeof auth === 'object' && auth !== null ? (auth as { token?: unknown }).token : undefined;
+    const token =
+      typeof auth === 'object' && auth !== null ? (auth as { token?: unknown }).token : undefined;
     this.subscriptions.connect(socket.id, token);
   }
 
@@ -40,14 +43,22 @@ export class StoryGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
   }
 
   @SubscribeMessage('subscribe')
-  onSubscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown, @Ack() ack: unknown): void {
+  onSubscribe(
+    @ConnectedSocket() socket: Socket,
+    @MessageBody() body: unknown,
+    @Ack() ack: unknown,
+  ): void {
     this.subscriptions.subscribe(socket.id, body, ack).catch((error: unknown) => {
       this.logger.error({ err: error, socket: socket.id }, 'subscribe failed');
     });
   }
 
   @SubscribeMessage('unsubscribe')
-  onUnsubscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown, @Ack() ack: unknown): void {
+  onUnsubscribe(
+    @ConnectedSocket() socket: Socket,
+    @MessageBody() body: unknown,
+    @Ack() ack: unknown,
+  ): void {
     this.subscriptions.unsubscribe(socket.id, body, ack);
   }
 

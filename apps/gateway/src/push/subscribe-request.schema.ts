@@ -15,10 +15,16 @@ export const subscribeRequestSchema = z.object(
 export type SubscribeRequest = z.infer<typeof subscribeRequestSchema>;
 
 /** `unsubscribe` payload. */
-export const unsubscribeRequestSchema = z.object({ storyId: storyIdSchema }, { error: 'must be an object {storyId}' });
+export const unsubscribeRequestSchema = z.object(
+  { storyId: storyIdSchema },
+  { error: 'must be an object {storyId}' },
+);
 
 /** The request, or a one-line reason naming the bad field. */
-export function parseRequest<T>(schema: z.ZodType<T>, body: unknown): { ok: true; value: T } | { ok: false; message: string } {
+export function parseRequest<T>(
+  schema: z.ZodType<T>,
+  body: unknown,
+): { ok: true; value: T } | { ok: false; message: string } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, message: 'the payload must be a JSON object' };
   }

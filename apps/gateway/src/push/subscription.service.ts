@@ -5,13 +5,21 @@ import { GatewayMetrics } from '../metrics/gateway.metrics';
 import { StoryStreamsService } from '../stream/story-streams.service';
 import type { JoinOutcome, Visibility } from '../stream/story-stream';
 import { audienceRoom, SocketHub } from './socket.hub';
-import { parseRequest, subscribeRequestSchema, unsubscribeRequestSchema } from './subscribe-request.schema';
+import {
+  parseRequest,
+  subscribeRequestSchema,
+  unsubscribeRequestSchema,
+} from './subscribe-request.schema';
 
 export type AckErrorCode = 'not-found' | 'forbidden' | 'invalid' | 'unavailable';
 export type SubscribeAck =
   | { readonly ok: true; readonly storyId: string; readonly version: number }
-  | { readonly ok: false; readonly error: { readonly code: AckErrorCode; readonly message: string } };
-export type UnsubscribeAck = { readonly ok: true; readonly storyId: string } | Extract<SubscribeAck, { ok: false }>;
+  | {
+      readonly ok: false;
+      readonly error: { readonly code: AckErrorCode; readonly message: string };
+    };
+export type UnsubscribeAck =
+  { readonly ok: true; readonly storyId: string } | Extract<SubscribeAck, { ok: false }>;
 export type AckFn<T> = (response: T) => void;
 
 interface Subscription {
@@ -56,7 +64,13 @@ export class SubscriptionService {
 
   connect(socketId: string, token: unknown, now = Date.now()): void {
     const grant = token === undefined ? ANONYMOUS : this.tokens.grantOf(token, now);
-    const session: Session = { id: socketId, grant, subscriptions: new Map(), expiry: null, open: true };
+    const session: Session = {
+      id: socketId,
+      grant,
+      subscriptions: new Map(),
+      expiry: null,
+      open: true,
+    };
     this.sessions.set(socketId, session);
     this.scheduleExpiry(session, now);
     this.metrics.connectedSockets.set(this.sessions.size);
@@ -75,7 +89,10 @@ export class SubscriptionService {
   /** Answers through `ack` exactly once (unless there is none: a subscribe without ack is ignored). */
   async subscribe(socketId: string, body: unknown, ack: unknown): Promise<void> {
     if (typeof ack !== 'function') return;
+    let answered = false;
     const reply = (response: SubscribeAck) => {
+      if (answered) return;
+      answered = true;
       if (!response.ok) this.metrics.refusedSubscribes.inc({ code: response.error.code });
       (ack as AckFn<SubscribeAck>)(response);
     };
@@ -84,8 +101,16 @@ export class SubscriptionService {
     const request = parseRequest(subscribeRequestSchema, body);
     if (!request.ok) return reply(refused('invalid', request.message));
     const { storyId, since } = request.value;
-    if (!session.subscriptions.has(storyId) && session.subscriptions.size >= this.options.maxSubscriptionsPerSocket) {
-      return reply(refused('invalid', `at most ${this.options.maxSubscriptionsPerSocket} stories per connection`));
+    if (
+      !session.subscriptions.has(storyId) &&
+      session.subscriptions.size >= this.options.maxSubscriptionsPerSocket
+    ) {
+      return reply(
+        refused(
+          'invalid',
+          `at most ${this.options.maxSubscriptionsPerSocket} stories per connection`,
+        ),
+      );
     }
     this.drop(session, storyId);
     const subscription: Subscription = { generation: ++this.generation, active: false };
@@ -107,7 +132,10 @@ export class SubscriptionService {
 
     if (outcome.kind === 'joined') {
       if (!isCurrent()) {
-        this.streams.existing(storyId)?.leave(socketId);
+        // Dropped right after joining: the unsubscribe or disconnect found it joined and took it out,
+        // or a newer subscribe of the same story now owns the socket's place in the stream.
+        if (!session.open || !session.subscriptions.has(storyId))
+          this.streams.existing(storyId)?.leave(socketId);
         return;
       }
       subscription.active = true;
@@ -122,9 +150,16 @@ export class SubscriptionService {
       case 'not-found':
         return reply(refused('not-found', `story ${storyId} does not exist`));
       case 'forbidden':
-        return reply(refused('forbidden', `story ${storyId} is private: a reader token granting it is required`));
+        return reply(
+          refused(
+            'forbidden',
+            `story ${storyId} is private: a reader token granting it is required`,
+          ),
+        );
       case 'cancelled':
-        return reply(refused('invalid', 'superseded by a later subscribe or unsubscribe of the same story'));
+        return reply(
+          refused('invalid', 'superseded by a later subscribe or unsubscribe of the same story'),
+        );
       case 'unavailable':
         return reply(refused('unavailable', `could not subscribe now, retry: ${outcome.reason}`));
     }
@@ -170,7 +205,8 @@ export class SubscriptionService {
       for (const [storyId, subscription] of [...session.subscriptions]) {
         if (subscription.visibility !== 'private') continue;
         this.drop(session, storyId);
-        if (subscription.active) this.hub.send(session.id, 'revoked', { storyId, reason: 'token-expired' });
+        if (subscription.active)
+          this.hub.send(session.id, 'revoked', { storyId, reason: 'token-expired' });
       }
     }, delay);
     session.expiry.unref();

@@ -28,7 +28,9 @@ export const eventsQuerySchema = z
   })
   .strict();
 
-export const storyQuerySchema = z.object({ at: z.string().min(1).max(64).optional(), token: token.optional() }).strict();
+export const storyQuerySchema = z
+  .object({ at: z.string().min(1).max(64).optional(), token: token.optional() })
+  .strict();
 export const pageQuerySchema = z.object({ token: token.optional() }).strict();
 
 export type PointInTime = { readonly version: number } | { readonly instant: string };
@@ -47,7 +49,8 @@ export function isStoryId(value: unknown): value is string {
   return typeof value === 'string' && STORY_ID.test(value);
 }
 
-export type ParsedQuery<T> = { ok: true; value: T } | { ok: false; message: string; fields: Record<string, string> };
+export type ParsedQuery<T> =
+  { ok: true; value: T } | { ok: false; message: string; fields: Record<string, string> };
 
 export function parseQuery<T>(schema: z.ZodType<T>, query: unknown): ParsedQuery<T> {
   const parsed = schema.safeParse(query ?? {});
@@ -59,7 +62,8 @@ export function parseQuery<T>(schema: z.ZodType<T>, query: unknown): ParsedQuery
       continue;
     }
     const name = String(issue.path[0] ?? 'query');
-    fields[name] ??= issue.code === 'invalid_type' ? 'must be given once, as a plain value' : issue.message;
+    fields[name] ??=
+      issue.code === 'invalid_type' ? 'must be given once, as a plain value' : issue.message;
   }
   return { ok: false, message: 'invalid query parameters', fields };
 }

@@ -35,10 +35,20 @@ export class StoryQueries {
     return this.reader.listStories();
   }
 
-  async story(id: string, at: PointInTime | undefined, grant: ReaderGrant): Promise<{ state: StoryState; cache: Cacheability }> {
-    const state = at === undefined ? await this.reader.getStory(id) : await this.reader.stateAt(id, at);
+  async story(
+    id: string,
+    at: PointInTime | undefined,
+    grant: ReaderGrant,
+  ): Promise<{ state: StoryState; cache: Cacheability }> {
+    const state =
+      at === undefined ? await this.reader.getStory(id) : await this.reader.stateAt(id, at);
     if (state === null) {
-      throw new ReadError('not-found', at === undefined ? `story ${id} does not exist` : `story ${id} did not exist at ${describe(at)}`);
+      throw new ReadError(
+        'not-found',
+        at === undefined
+          ? `story ${id} does not exist`
+          : `story ${id} did not exist at ${describe(at)}`,
+      );
     }
     this.remember(id, state.visibility);
     this.authorise(id, state.visibility, grant);
@@ -47,7 +57,12 @@ export class StoryQueries {
   }
 
   /** Up to `limit` events after `after`; `next` is the last version returned when more exist. */
-  async events(id: string, after: number, limit: number, grant: ReaderGrant): Promise<{ page: EventsPage; cache: Cacheability }> {
+  async events(
+    id: string,
+    after: number,
+    limit: number,
+    grant: ReaderGrant,
+  ): Promise<{ page: EventsPage; cache: Cacheability }> {
     const visibility = await this.visibility(id);
     if (visibility === null) throw new ReadError('not-found', `story ${id} does not exist`);
     this.authorise(id, visibility, grant);
@@ -56,12 +71,18 @@ export class StoryQueries {
     const more = rows.length > limit;
     const next = more ? events[events.length - 1].version : null;
     // A full page with more after it can never change; the page at the head can (it grows).
-    return { page: { events, next }, cache: { immutable: more, private: visibility === 'private' } };
+    return {
+      page: { events, next },
+      cache: { immutable: more, private: visibility === 'private' },
+    };
   }
 
   private authorise(id: string, visibility: Visibility, grant: ReaderGrant): void {
     if (!this.tokens.mayRead(grant, id, visibility)) {
-      throw new ReadError('forbidden', `story ${id} is private: a reader token granting it is required`);
+      throw new ReadError(
+        'forbidden',
+        `story ${id} is private: a reader token granting it is required`,
+      );
     }
   }
 
@@ -75,7 +96,8 @@ export class StoryQueries {
   }
 
   private remember(id: string, visibility: Visibility): void {
-    if (this.visibilities.size >= VISIBILITY_CACHE) this.visibilities.delete(this.visibilities.keys().next().value as string);
+    if (this.visibilities.size >= VISIBILITY_CACHE)
+      this.visibilities.delete(this.visibilities.keys().next().value as string);
     this.visibilities.set(id, visibility);
   }
 }

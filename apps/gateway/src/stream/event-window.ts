@@ -55,7 +55,6 @@ export class EventWindow {
     return this.events;
   }
 
-
   clear(): void {
     this.events = [];
   }
@@ -69,7 +68,11 @@ export class EventWindow {
  * Picks the events `after`+1 … `upTo` from contiguous runs of events (each sorted by version,
  * no gap inside one run). Returns null when any version is missing from all of them.
  */
-export function collect(after: number, upTo: number, runs: readonly (readonly StoryEvent[])[]): StoryEvent[] | null {
+export function collect(
+  after: number,
+  upTo: number,
+  runs: readonly (readonly StoryEvent[])[],
+): StoryEvent[] | null {
   const out: StoryEvent[] = [];
   let v = after + 1;
   while (v <= upTo) {

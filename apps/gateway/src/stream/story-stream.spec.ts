@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import type { StoryEvent, StoryState } from '@livefeed/domain';
-import { StoryStream, type JoinOutcome, type StreamLimits, type StreamPorts, type Visibility } from './story-stream';
+import {
+  StoryStream,
+  type JoinOutcome,
+  type StreamLimits,
+  type StreamPorts,
+  type Visibility,
+} from './story-stream';
 
 const STORY = 'karabakh-day-6';
 
@@ -119,7 +125,11 @@ function assertGapless(received: readonly Received[], since: number | undefined)
 }
 
 const acked: number[] = [];
-function request(key: string, since: number | undefined, mayRead: (v: Visibility) => boolean = () => true) {
+function request(
+  key: string,
+  since: number | undefined,
+  mayRead: (v: Visibility) => boolean = () => true,
+) {
   return {
     key,
     since,
@@ -143,7 +153,13 @@ async function settle<T>(world: World, join: Promise<T>): Promise<T> {
 }
 
 function streamOf(world: World, limits: Partial<StreamLimits> = {}) {
-  return new StoryStream(STORY, world, { cacheEvents: 1000, catchUpMax: 1000, missingTtlMs: 1000, pendingMax: 10_000, ...limits });
+  return new StoryStream(STORY, world, {
+    cacheEvents: 1000,
+    catchUpMax: 1000,
+    missingTtlMs: 1000,
+    pendingMax: 10_000,
+    ...limits,
+  });
 }
 
 describe('a story stream', () => {
@@ -165,7 +181,9 @@ describe('a story stream', () => {
     it('refuses a story that does not exist', async () => {
       const world = new World();
       world.exists = false;
-      await expect(streamOf(world).join(request('a', undefined))).resolves.toEqual({ kind: 'not-found' });
+      await expect(streamOf(world).join(request('a', undefined))).resolves.toEqual({
+        kind: 'not-found',
+      });
       expect(world.received.size).toBe(0);
     });
 
@@ -197,7 +215,9 @@ describe('a story stream', () => {
       world.commit(50);
       const stream = streamOf(world);
       await stream.join(request('b', 10));
-      expect(world.received.get('b')?.map((m) => m.version)).toEqual(Array.from({ length: 40 }, (_, i) => 11 + i));
+      expect(world.received.get('b')?.map((m) => m.version)).toEqual(
+        Array.from({ length: 40 }, (_, i) => 11 + i),
+      );
       expect(world.reads).toBe(1);
     });
 
@@ -245,14 +265,31 @@ describe('a story stream', () => {
       world.commit(400);
       const stream = streamOf(world, { cacheEvents: 1000 });
       world.holdReads = true;
-      const joins = Array.from({ length: 100 }, (_, i) => stream.join(request(`c${i}`, (i * 7) % 400)));
+      const joins = Array.from({ length: 100 }, (_, i) =>
+        stream.join(request(`c${i}`, (i * 7) % 400)),
+      );
       await flush();
       world.release();
       await flush();
       world.release();
       await Promise.all(joins);
       expect(world.loads + world.reads).toBe(2);
-      for (let i = 0; i < 100; i += 1) expect(assertGapless(world.received.get(`c${i}`) ?? [], (i * 7) % 400)).toBe(400);
+      for (let i = 0; i < 100; i += 1)
+        expect(assertGapless(world.received.get(`c${i}`) ?? [], (i * 7) % 400)).toBe(400);
+    });
+    it('needs at most two reads for concurrent catch-ups from assorted versions with a small cache', async () => {
+      const world = new World();
+      world.commit(400);
+      const stream = streamOf(world, { cacheEvents: 10 });
+      await stream.join(request('first', 400));
+      world.holdReads = true;
+      const sinces = Array.from({ length: 50 }, (_, i) => (i * 53) % 390);
+      const joins = sinces.map((since, i) => stream.join(request(`c${i}`, since)));
+      await settle(world, Promise.all(joins));
+      expect(world.reads).toBeLessThanOrEqual(2);
+      sinces.forEach((since, i) =>
+        expect(assertGapless(world.received.get(`c${i}`) ?? [], since)).toBe(400),
+      );
     });
   });
 
@@ -279,6 +316,19 @@ describe('a story stream', () => {
       expect(world.received.get('a')?.map((m) => m.version)).toEqual([2, 3, 4, 5, 6]);
     });
 
+    it('does not read a hole in a story nobody follows here', async () => {
+      const world = new World();
+      const stream = streamOf(world);
+      const added = world.commit(6);
+      stream.offer([added[0], added[1]]);
+      stream.offer([added[4], added[5]]); // 3 and 4 lost
+      await flush();
+      expect(world.reads).toBe(0);
+      expect(stream.cursor).toBe(6);
+      await stream.join(request('late', 2));
+      expect(world.received.get('late')?.map((m) => m.version)).toEqual([3, 4, 5, 6]);
+    });
+
     it('stitches a catch-up to live events committed while it was being read', async () => {
       const world = new World();
       world.commit(20);
@@ -302,53 +352,66 @@ describe('a story stream', () => {
       | { op: 'release' };
     const opArb: fc.Arbitrary<Op> = fc.oneof(
       fc.record({ op: fc.constant('commit' as const), n: fc.integer({ min: 1, max: 4 }) }),
-      fc.record({ op: fc.constant('deliver' as const), dup: fc.boolean(), drop: fc.boolean(), swap: fc.boolean() }),
-      fc.record({ op: fc.constant('join' as const), since: fc.option(fc.integer({ min: 0, max: 40 })) }),
+      fc.record({
+        op: fc.constant('deliver' as const),
+        dup: fc.boolean(),
+        drop: fc.boolean(),
+        swap: fc.boolean(),
+      }),
+      fc.record({
+        op: fc.constant('join' as const),
+        since: fc.option(fc.integer({ min: 0, max: 40 })),
+      }),
       fc.record({ op: fc.constant('release' as const) }),
     );
     await fc.assert(
-      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40 }), fc.integer({ min: 0, max: 8 }), async (ops, cache) => {
-        const world = new World();
-        world.commit(1);
-        world.holdReads = true;
-        const stream = streamOf(world, { cacheEvents: cache, catchUpMax: 12 });
-        let undelivered: StoryEvent[] = [];
-        const joins: Promise<JoinOutcome>[] = [];
-        const sinces = new Map<string, number | undefined>();
-        for (const [i, step] of ops.entries()) {
-          if (step.op === 'commit') undelivered.push(...world.commit(step.n));
-          if (step.op === 'deliver' && undelivered.length > 0) {
-            let batch = undelivered;
-            undelivered = [];
-            if (step.swap && batch.length > 1) batch = [batch[1], batch[0], ...batch.slice(2)];
-            if (step.drop) batch = batch.slice(1);
-            if (step.dup) batch = [...batch, ...batch];
-            stream.offer(batch);
+      fc.asyncProperty(
+        fc.array(opArb, { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 0, max: 8 }),
+        async (ops, cache) => {
+          const world = new World();
+          world.commit(1);
+          world.holdReads = true;
+          const stream = streamOf(world, { cacheEvents: cache, catchUpMax: 12 });
+          let undelivered: StoryEvent[] = [];
+          const joins: Promise<JoinOutcome>[] = [];
+          const sinces = new Map<string, number | undefined>();
+          for (const [i, step] of ops.entries()) {
+            if (step.op === 'commit') undelivered.push(...world.commit(step.n));
+            if (step.op === 'deliver' && undelivered.length > 0) {
+              let batch = undelivered;
+              undelivered = [];
+              if (step.swap && batch.length > 1) batch = [batch[1], batch[0], ...batch.slice(2)];
+              if (step.drop) batch = batch.slice(1);
+              if (step.dup) batch = [...batch, ...batch];
+              stream.offer(batch);
+            }
+            if (step.op === 'join') {
+              const since =
+                step.since === null ? undefined : Math.min(step.since, world.log.length + 2);
+              sinces.set(`s${i}`, since);
+              joins.push(stream.join(request(`s${i}`, since)));
+            }
+            if (step.op === 'release') world.release();
+            await flush();
           }
-          if (step.op === 'join') {
-            const since = step.since === null ? undefined : Math.min(step.since, world.log.length + 2);
-            sinces.set(`s${i}`, since);
-            joins.push(stream.join(request(`s${i}`, since)));
+          world.holdReads = false;
+          stream.offer(undelivered);
+          for (let i = 0; i < 10; i += 1) {
+            world.release();
+            await flush();
           }
-          if (step.op === 'release') world.release();
-          await flush();
-        }
-        world.holdReads = false;
-        stream.offer(undelivered);
-        for (let i = 0; i < 10; i += 1) {
-          world.release();
-          await flush();
-        }
-        await Promise.all(joins);
-        stream.offer(world.commit(1));
-        for (let i = 0; i < 5; i += 1) await flush();
-        for (const [key, since] of sinces) {
-          const received = world.received.get(key) ?? [];
-          const holds = assertGapless(received, since);
-          expect(holds).toBe(world.log.length);
-        }
-      }),
-      { numRuns: 300 },
+          await Promise.all(joins);
+          stream.offer(world.commit(1));
+          for (let i = 0; i < 5; i += 1) await flush();
+          for (const [key, since] of sinces) {
+            const received = world.received.get(key) ?? [];
+            const holds = assertGapless(received, since);
+            expect(holds).toBe(world.log.length);
+          }
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });

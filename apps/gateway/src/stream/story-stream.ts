@@ -118,6 +118,10 @@ export class StoryStream {
   private readonly ahead = new Map<string, number>();
   private readonly loads = new SingleFlight<StoryState | null>();
   private readonly windowReads = new SingleFlight<readonly StoryEvent[]>();
+  /** Oldest version wanted by catch-ups that the read in flight does not cover. */
+  private wantedFrom = Number.POSITIVE_INFINITY;
+  /** Where the read in flight starts. */
+  private windowFrom: number | undefined;
 
   constructor(
     readonly storyId: string,
@@ -143,7 +147,13 @@ export class StoryStream {
 
   /** Nothing depends on this stream: it can be forgotten. */
   get idle(): boolean {
-    return this.subscriberCount === 0 && this.joining === 0 && !this.filling && !this.loads.inFlight && !this.windowReads.inFlight;
+    return (
+      this.subscriberCount === 0 &&
+      this.joining === 0 &&
+      !this.filling &&
+      !this.loads.inFlight &&
+      !this.windowReads.inFlight
+    );
   }
 
   hasSubscriber(key: string): boolean {
@@ -197,12 +207,15 @@ export class StoryStream {
           await this.load();
           loadedFresh = true;
         } else {
-          window = await this.readWindow();
+          window = await this.readWindow(request.since ?? 0);
         }
       }
       return { kind: 'unavailable', reason: 'the story moved too fast to catch up; try again' };
     } catch (error) {
-      return { kind: 'unavailable', reason: error instanceof Error ? error.message : String(error) };
+      return {
+        kind: 'unavailable',
+        reason: error instanceof Error ? error.message : String(error),
+      };
     } finally {
       this.joining -= 1;
     }
@@ -221,7 +234,8 @@ export class StoryStream {
   private tryJoin(request: JoinRequest, window: readonly StoryEvent[], loadedFresh: boolean): Step {
     if (this.closed) return { done: { kind: 'unavailable', reason: 'shutting down' } };
     if (this.visibility === undefined || this.head === undefined) {
-      if (this.missingUntil > this.now() || (loadedFresh && this.lastLoadMissing)) return { done: { kind: 'not-found' } };
+      if (this.missingUntil > this.now() || (loadedFresh && this.lastLoadMissing))
+        return { done: { kind: 'not-found' } };
       return { need: 'load' };
     }
     if (!request.mayRead(this.visibility)) return { done: { kind: 'forbidden' } };
@@ -236,7 +250,8 @@ export class StoryStream {
       if (!loadedFresh) return { need: 'load' };
       return this.trySnapshot(request, window);
     }
-    if (since === undefined || head - since > this.limits.catchUpMax) return this.trySnapshot(request, window);
+    if (since === undefined || head - since > this.limits.catchUpMax)
+      return this.trySnapshot(request, window);
 
     const fromCache = this.window.slice(since, head);
     if (fromCache) {
@@ -253,7 +268,8 @@ export class StoryStream {
     const head = this.head ?? 0;
     const snapshot = this.snapshot;
     if (!snapshot) return { need: 'load' };
-    if (snapshot.version >= head) return { done: this.commit(request, snapshot.version, snapshot, []) };
+    if (snapshot.version >= head)
+      return { done: this.commit(request, snapshot.version, snapshot, []) };
     const after = collect(snapshot.version, head, [window, this.window.all]);
     if (!after) return { need: 'load' };
     const current = this.foldForward(snapshot, after);
@@ -271,18 +287,31 @@ export class StoryStream {
       const current = this.ports.fold(snapshot, events);
       return current.version === events[events.length - 1].version ? current : undefined;
     } catch (error) {
-      this.ports.warn?.('could not fold a snapshot forward', { storyId: this.storyId, error: String(error) });
+      this.ports.warn?.('could not fold a snapshot forward', {
+        storyId: this.storyId,
+        error: String(error),
+      });
       return undefined;
     }
   }
 
   /** Synchronous from the acknowledgement to joining the room: no broadcast can slip in between. */
-  private commit(request: JoinRequest, base: number, snapshot: StoryState | undefined, events: readonly StoryEvent[]): JoinOutcome {
+  private commit(
+    request: JoinRequest,
+    base: number,
+    snapshot: StoryState | undefined,
+    events: readonly StoryEvent[],
+  ): JoinOutcome {
     const head = this.head ?? 0;
     const visibility = this.visibility ?? 'public';
     const holds = events.length > 0 ? events[events.length - 1].version : base;
     request.accept(Math.max(head, holds, this.committed));
-    if (snapshot) this.ports.send(request.key, 'snapshot', { storyId: this.storyId, version: snapshot.version, story: snapshot });
+    if (snapshot)
+      this.ports.send(request.key, 'snapshot', {
+        storyId: this.storyId,
+        version: snapshot.version,
+        story: snapshot,
+      });
     for (const event of events) this.ports.send(request.key, 'event', event);
     this.leave(request.key);
     if (holds <= head) {
@@ -318,17 +347,33 @@ export class StoryStream {
     else if (state.version > this.head) this.fillTo(state.version);
   }
 
-  /** One shared read of the last `catchUpMax` events below the cursor: every catch-up fits in it. */
-  private readWindow(): Promise<readonly StoryEvent[]> {
+  /**
+   * One database read shared by every catch-up of the story that needs it at the same time. It
+   * covers the last `cacheEvents` events below the cursor (with the default cache, every catch-up
+   * short enough to be sent as events), and at least everyone who asked before it started; whoever
+   * asks later for older events than it covers gets the next read, which covers all of them.
+   */
+  private readWindow(since: number): Promise<readonly StoryEvent[]> {
+    if (this.windowFrom === undefined || since < this.windowFrom)
+      this.wantedFrom = Math.min(this.wantedFrom, since);
     return this.windowReads.run(async () => {
       const head = this.head ?? 0;
-      const after = Math.max(0, head - this.limits.catchUpMax);
-      const events = clean(await this.ports.readEvents(this.storyId, after, head - after + 100), after);
-      if (!this.closed && this.head !== undefined) {
-        this.window.prepend(events, this.head);
-        this.offer(events);
+      const after = Math.max(0, Math.min(this.wantedFrom, head - this.limits.cacheEvents));
+      this.wantedFrom = Number.POSITIVE_INFINITY;
+      this.windowFrom = after;
+      try {
+        const events = clean(
+          await this.ports.readEvents(this.storyId, after, head - after + 100),
+          after,
+        );
+        if (!this.closed && this.head !== undefined) {
+          this.window.prepend(events, this.head);
+          this.offer(events);
+        }
+        return events;
+      } finally {
+        this.windowFrom = undefined;
       }
-      return events;
     });
   }
 
@@ -339,7 +384,8 @@ export class StoryStream {
       this.pending.delete(next.version);
       this.deliver(next);
     }
-    if (this.head !== undefined && (this.pending.size > 0 || this.fillTarget > this.head)) this.startFill();
+    if (this.head !== undefined && (this.pending.size > 0 || this.fillTarget > this.head))
+      this.startFill();
   }
 
   private deliver(event: StoryEvent): void {
@@ -374,26 +420,54 @@ export class StoryStream {
     while (!this.closed && this.head !== undefined) {
       const target = Math.max(this.fillTarget, this.lowestPending() - 1);
       if (target <= this.head) break;
+      if (this.subscriberCount === 0 && this.joining === 0) {
+        this.skipHole();
+        continue;
+      }
       const before = this.head;
       try {
-        const events = clean(await this.ports.readEvents(this.storyId, before, Math.min(target - before, FILL_BATCH)), before);
+        const events = clean(
+          await this.ports.readEvents(this.storyId, before, Math.min(target - before, FILL_BATCH)),
+          before,
+        );
         this.offer(events);
       } catch (error) {
         this.ports.warn?.('filling a hole failed', { storyId: this.storyId, error: String(error) });
       }
-      if (this.head === undefined || this.head > before || Math.max(this.fillTarget, this.lowestPending() - 1) <= this.head) {
+      if (
+        this.head === undefined ||
+        this.head > before ||
+        Math.max(this.fillTarget, this.lowestPending() - 1) <= this.head
+      ) {
         failures = 0;
         continue;
       }
       failures += 1;
       if (failures >= FILL_BACKOFF_MS.length && this.subscriberCount === 0) {
         // Nobody is waiting: forget what we know rather than retry forever; a subscriber reloads.
-        this.ports.warn?.('giving up a hole nobody waits for', { storyId: this.storyId, cursor: this.head, target });
+        this.ports.warn?.('giving up a hole nobody waits for', {
+          storyId: this.storyId,
+          cursor: this.head,
+          target,
+        });
         this.reset();
         break;
       }
       await this.sleep(FILL_BACKOFF_MS[Math.min(failures, FILL_BACKOFF_MS.length) - 1]);
     }
+  }
+
+  /**
+   * Nobody follows the story here: reading the hole would only warm the cache. Start the window
+   * again at the first event that did arrive instead (every version below it is committed).
+   */
+  private skipHole(): void {
+    const lowest = this.lowestPending();
+    this.fillTarget = 0;
+    if (lowest === 0) return;
+    this.window.clear();
+    this.head = lowest - 1;
+    this.drain();
   }
 
   private reset(): void {

@@ -1,6 +1,11 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { fold, STORY_ID, type StoryEvent, type StoryState } from '@livefeed/domain';
-import { GATEWAY_CONFIG, GATEWAY_OPTIONS, type GatewayConfig, type GatewayOptions } from '../config/gateway.options';
+import {
+  GATEWAY_CONFIG,
+  GATEWAY_OPTIONS,
+  type GatewayConfig,
+  type GatewayOptions,
+} from '../config/gateway.options';
 import { StoryReader } from '../infra/story.reader';
 import { LOGGER, type Logger } from '../logging/logger.token';
 import { GatewayMetrics } from '../metrics/gateway.metrics';
@@ -47,7 +52,8 @@ export class StoryStreamsService implements OnModuleInit, OnApplicationShutdown 
         metrics.deliveries.inc({ kind: 'live' });
         metrics.fanout.inc(sockets);
         const recordedAt = Date.parse(event.recordedAt);
-        if (Number.isFinite(recordedAt)) metrics.publishToEmit.observe(Math.max(0, Date.now() - recordedAt) / 1000);
+        if (Number.isFinite(recordedAt))
+          metrics.publishToEmit.observe(Math.max(0, Date.now() - recordedAt) / 1000);
       },
       send: (key, name, payload) => {
         hub.send(key, name, payload);
@@ -114,9 +120,11 @@ export class StoryStreamsService implements OnModuleInit, OnApplicationShutdown 
     return this.streams.size;
   }
 
+  /** Forgets the least recently used idle stories; looks at a few per call so a full map stays cheap. */
   private evictIdle(): void {
+    let looked = 0;
     for (const [storyId, stream] of this.streams) {
-      if (this.streams.size <= this.options.maxCachedStories) break;
+      if (this.streams.size <= this.options.maxCachedStories || looked++ >= 64) break;
       if (!stream.idle) continue;
       stream.close();
       this.streams.delete(storyId);

@@ -21,7 +21,10 @@ export class OutcomeWaiter {
   ) {}
 
   start(): void {
-    for (const subject of [`${this.subjects.root}.events.*`, `${this.subjects.root}.rejections.*`]) {
+    for (const subject of [
+      `${this.subjects.root}.events.*`,
+      `${this.subjects.root}.rejections.*`,
+    ]) {
       this.subscriptions.push(
         this.nc.subscribe(subject, {
           callback: (err, msg) => {
@@ -77,7 +80,12 @@ export class OutcomeWaiter {
     if (!set) return;
     const outcome: ReportOutcome =
       typeof m.version === 'number'
-        ? { reportId: m.reportId, status: 'accepted', storyId: String(m.storyId), version: m.version }
+        ? {
+            reportId: m.reportId,
+            status: 'accepted',
+            storyId: String(m.storyId),
+            version: m.version,
+          }
         : {
             reportId: m.reportId,
             status: 'rejected',

@@ -27,11 +27,22 @@ export class ReportIntake {
     return answer;
   }
 
-  private async decideAnswer(storyId: string, bytes: Uint8Array, waitMs: number): Promise<HttpAnswer> {
-    const parsed = parseReportBytes(bytes, { subjectStoryId: storyId, impliedStoryId: storyId, fallbackId: 'http' });
+  private async decideAnswer(
+    storyId: string,
+    bytes: Uint8Array,
+    waitMs: number,
+  ): Promise<HttpAnswer> {
+    const parsed = parseReportBytes(bytes, {
+      subjectStoryId: storyId,
+      impliedStoryId: storyId,
+      fallbackId: 'http',
+    });
     if (!parsed.ok) {
       const { message, fields } = parsed.rejection;
-      return { status: 400, body: { statusCode: 400, error: 'invalid', message, fields: fields ?? {} } };
+      return {
+        status: 400,
+        body: { statusCode: 400, error: 'invalid', message, fields: fields ?? {} },
+      };
     }
     const report = parsed.report;
     // What is published is the validated report with its story id filled in.
@@ -40,12 +51,20 @@ export class ReportIntake {
     const { seq } = await this.publisher.publishReport(storyId, body, report.id);
     const decided = outcome ? await outcome : null;
     if (decided?.status === 'accepted') {
-      return { status: 201, body: { reportId: report.id, status: 'accepted', version: decided.version } };
+      return {
+        status: 201,
+        body: { reportId: report.id, status: 'accepted', version: decided.version },
+      };
     }
     if (decided?.status === 'rejected') {
       return {
         status: 422,
-        body: { reportId: report.id, status: 'rejected', code: decided.code, message: decided.message },
+        body: {
+          reportId: report.id,
+          status: 'rejected',
+          code: decided.code,
+          message: decided.message,
+        },
       };
     }
     return { status: 202, body: { reportId: report.id, status: 'queued', seq } };

@@ -3,7 +3,6 @@ import {
   Controller,
   Get,
   HttpCode,
-  Inject,
   Param,
   Post,
   Query,
@@ -53,7 +52,11 @@ export class ReportsController {
   @HttpCode(200)
   async outcome(@Param('reportId') reportId: string) {
     if (!REPORT_ID.test(reportId)) {
-      throw new BadRequestException({ statusCode: 400, error: 'invalid', message: 'malformed report id' });
+      throw new BadRequestException({
+        statusCode: 400,
+        error: 'invalid',
+        message: 'malformed report id',
+      });
     }
     return (await this.store.getOutcome(reportId)) ?? { reportId, status: 'unknown' };
   }

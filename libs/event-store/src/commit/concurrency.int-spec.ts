@@ -30,7 +30,10 @@ function workload(seed: number, worker: string, stories: readonly string[] = STO
   });
 }
 
-/** Follows the log like a projection rebuild does, until `isDone()` and nothing is left. */
+/**
+ * Follows the log like a projection rebuild does, until the writers are done and it has reached the last
+ * position (which a transaction elsewhere on the server may hide for a moment).
+ */
 async function tailLog(store: TestStore['store'], isDone: () => boolean): Promise<LogRecord[]> {
   const seen: LogRecord[] = [];
   for (let after = 0; ; ) {
@@ -38,7 +41,11 @@ async function tailLog(store: TestStore['store'], isDone: () => boolean): Promis
     const page = await store.readLog(after, 300);
     seen.push(...page);
     if (page.length) after = page[page.length - 1].position;
-    else if (finished) return seen;
+    else if (finished) {
+      const [last] = await t.dataSource.query('SELECT coalesce(max(position), 0)::int AS p FROM events');
+      if (last.p === after) return seen;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 }
 

@@ -40,5 +40,5 @@ describe('a long day of mixed reports over many stories', () => {
       expect(projected).toEqual(fold(events));
       expect(projected).toEqual(reference.states.get(story));
     }
-  });
+  }, 60_000);
 });

@@ -50,7 +50,7 @@ describe('commit throughput (measured, not asserted)', () => {
   beforeAll(async () => {
     await t.store.commitBatch(items(STORIES.map((s) => r.opened(s, {}, { occurredAt: at(0) }))), at(1));
     await commitAll(t.store, batches(1, 2, 'warm')); // JIT and PostgreSQL caches
-  });
+  }, 60_000);
 
   it('commits batches of 500 reports over 500 stories from one worker', async () => {
     const work = batches(2, 40, 'one');
@@ -62,7 +62,7 @@ describe('commit throughput (measured, not asserted)', () => {
         `(${work.length} batches of ${BATCH}, ${accepted} accepted, ${(seconds * 1000 / work.length).toFixed(1)} ms/batch)`,
     );
     expect(accepted).toBeGreaterThan(work.length * BATCH * 0.8);
-  });
+  }, 120_000);
 
   it('commits from two workers racing on the same stories', async () => {
     const second = await t.connect();
@@ -75,5 +75,5 @@ describe('commit throughput (measured, not asserted)', () => {
         `(${accepted} accepted)`,
     );
     expect(accepted).toBeGreaterThan((a.length + b.length) * BATCH * 0.8);
-  });
+  }, 120_000);
 });
