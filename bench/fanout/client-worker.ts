@@ -24,6 +24,8 @@ import {
 
 const KIND: ClientKind = process.argv[2] === 'sio' ? 'sio' : 'raw';
 const RESERVOIR = Number(process.argv[3] ?? 100_000);
+/** Connection attempts per socket before it counts as failed. */
+const MAX_TRIES = 8;
 
 interface Ack {
   ok: boolean;
@@ -50,6 +52,22 @@ interface ConnHandlers {
   onFail(reason: string): void;
   onClose(): void;
   onMessage(name: string, payload: unknown): void;
+}
+
+const EVENT_PREFIX = '42["event",{';
+
+/**
+ * `version` and `reportId` of an event packet without parsing all of it. Inside a JSON string every
+ * `"` is escaped, so `"version":` can only be a key; the bench's event data has no such nested key.
+ */
+function scanEvent(m: string): Envelope | null {
+  const v = m.indexOf('"version":');
+  const r = m.indexOf('"reportId":"');
+  if (v < 0 || r < 0) return null;
+  const version = parseInt(m.slice(v + 10, v + 30), 10);
+  const end = m.indexOf('"', r + 12);
+  if (!Number.isSafeInteger(version) || end < 0) return null;
+  return { storyId: '', version, reportId: m.slice(r + 12, end) };
 }
 
 /** socket.io over a bare WebSocket: `0{..}` open, `40` connect, `2`/`3` ping/pong, `42[..]` events, `43<id>[..]` acks. */
@@ -82,7 +100,9 @@ function rawConn(url: string, h: ConnHandlers): Conn {
         // '4' socket.io packet
         const t = m.charCodeAt(1);
         if (t === 0x32) {
-          // '2' EVENT: 42["name",payload]
+          // '2' EVENT: 42["name",payload]. Live events take a cheap scan instead of a full parse.
+          const event = m.startsWith(EVENT_PREFIX) ? scanEvent(m) : null;
+          if (event) return h.onMessage('event', event);
           const [name, payload] = JSON.parse(m.slice(2)) as [string, unknown];
           h.onMessage(name, payload);
         } else if (t === 0x33) {
@@ -226,6 +246,8 @@ class Worker {
       if (errors.length < 5) errors.push(e);
     };
 
+    let retries = 0;
+    /** Connects and subscribes one socket, retrying failed connections like socket.io-client. */
     const start = (client: Client) =>
       new Promise<void>((done) => {
         let settled = false;
@@ -238,40 +260,56 @@ class Worker {
         };
         const timer = setTimeout(() => {
           failed += 1;
-          note('no subscribe ack within 60 s');
+          note('not subscribed within 60 s');
+          client.conn?.close();
           settle();
         }, 60_000);
-        const handlers: ConnHandlers = {
-          onOpen: () => {
-            client.open = true;
-            connected += 1;
-            client.conn!.subscribe(client.spec, (ack) => {
-              if (ack.ok) {
-                acked += 1;
-                if (client.held < 0 && client.spec.since !== undefined)
-                  client.held = client.spec.since;
-                this.checkHead(client);
-              } else {
-                refused += 1;
-                note(`refused: ${ack.error?.code} ${ack.error?.message}`);
-              }
-              lastAckAt = wallClock();
-              settle();
-            });
-          },
-          onFail: (reason) => {
+        const attempt = (tries: number) => {
+          let subscribed = false;
+          const retryOrFail = (reason: string) => {
+            if (settled) return;
+            if (tries < MAX_TRIES) {
+              retries += 1;
+              // socket.io-client's defaults: 1 s doubling to 5 s, ±50 % jitter.
+              const delay = Math.min(5000, 1000 * 2 ** tries) * (0.5 + Math.random());
+              setTimeout(() => attempt(tries + 1), delay);
+              return;
+            }
             failed += 1;
             note(reason);
             settle();
-          },
-          onClose: () => {
-            client.open = false;
-            this.disconnects += 1;
-            settle();
-          },
-          onMessage: (name, payload) => this.onMessage(client, name, payload),
+          };
+          const handlers: ConnHandlers = {
+            onOpen: () => {
+              client.conn!.subscribe(client.spec, (ack) => {
+                if (settled) return;
+                subscribed = true;
+                client.open = true;
+                connected += 1;
+                if (ack.ok) {
+                  acked += 1;
+                  if (client.held < 0 && client.spec.since !== undefined)
+                    client.held = client.spec.since;
+                  this.checkHead(client);
+                } else {
+                  refused += 1;
+                  note(`refused: ${ack.error?.code} ${ack.error?.message}`);
+                }
+                lastAckAt = wallClock();
+                settle();
+              });
+            },
+            onFail: (reason) => retryOrFail(reason),
+            onClose: () => {
+              if (!subscribed) return retryOrFail('closed before the subscribe ack');
+              client.open = false;
+              this.disconnects += 1;
+            },
+            onMessage: (name, payload) => this.onMessage(client, name, payload),
+          };
+          client.conn = KIND === 'sio' ? sioConn(cmd.url, handlers) : rawConn(cmd.url, handlers);
         };
-        client.conn = KIND === 'sio' ? sioConn(cmd.url, handlers) : rawConn(cmd.url, handlers);
+        attempt(0);
       });
 
     if (cmd.concurrency <= 0) {
@@ -292,6 +330,7 @@ class Worker {
       failed,
       errors,
       lastAckAt,
+      retries,
       atHead: this.atHeadCount,
       allAtHeadAt: this.allAtHeadAt,
     };

@@ -57,6 +57,8 @@ export interface OpenResult {
   readonly acked: number;
   readonly refused: number;
   readonly failed: number;
+  /** Connection attempts repeated after a failure (refused, reset, closed before the ack). */
+  readonly retries: number;
   readonly errors: readonly string[];
   /** When the last subscribe was acknowledged. */
   readonly lastAckAt: number;

@@ -191,6 +191,10 @@ describe('the read API', () => {
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self' 'nonce-");
     expect((await get('/socket.io/socket.io.js')).status).toBe(200);
     expect((await get('/stories/NOT%20VALID')).status).toBe(404);
+    // The SDK bundle is served once built (node libs/client/build.mjs); nothing else is.
+    expect([200, 404]).toContain((await get('/assets/livefeed-client.js')).status);
+    expect((await get('/assets/..%2f..%2fpackage.json')).status).toBe(404);
+    expect((await get('/assets/secret.txt')).status).toBe(404);
   });
 
   it('reports health and metrics', async () => {

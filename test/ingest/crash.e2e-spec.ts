@@ -29,7 +29,8 @@ afterAll(async () => {
 });
 
 async function ingest(env: Record<string, string> = {}): Promise<AppProcess> {
-  const p = await startApp('ingest', { ...world.env, ...env });
+  // A short ack wait: what a killed worker held comes back in seconds, not 30.
+  const p = await startApp('ingest', { ...world.env, LIVEFEED_ACK_WAIT_MS: '3000', ...env });
   running.add(p);
   void p.exited.then(() => running.delete(p));
   return p;

@@ -14,6 +14,7 @@ import { EVENT_STORE, StoryReader, type EventStoreReads } from './infra/story.re
 import { LOGGER } from './logging/logger.token';
 import { GatewayMetrics } from './metrics/gateway.metrics';
 import { MetricsController } from './metrics/metrics.controller';
+import { ClientBundleController } from './pages/client-bundle.controller';
 import { PagesController } from './pages/pages.controller';
 import { SlowConsumerMonitor } from './push/slow-consumer.monitor';
 import { SocketHub } from './push/socket.hub';
@@ -40,7 +41,13 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [TerminusModule],
-      controllers: [StoriesController, PagesController, HealthController, MetricsController],
+      controllers: [
+        StoriesController,
+        PagesController,
+        ClientBundleController,
+        HealthController,
+        MetricsController,
+      ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: r.config },
         { provide: GATEWAY_OPTIONS, useValue: r.options },

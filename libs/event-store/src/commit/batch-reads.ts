@@ -1,6 +1,7 @@
 import type { Rejection, RejectionCode, Report, StoryEvent } from '@livefeed/domain';
 import type { Sql } from '../postgres/pool';
-import { EVENT_COLUMNS, toStoryEvent, type ClaimRow, type EntryRow, type EventRow, type FigureRow, type StoryRow } from '../read/rows';
+import { isoFromJson } from '../postgres/timestamps';
+import { toStoryEvent, type ClaimRow, type EntryRow, type EventRow, type FigureRow, type StoryRow } from '../read/rows';
 import type { LoadedStory } from './story-workspace';
 
 /** A report decided before: its first outcome stands (CONTRACT section 1). */
@@ -8,7 +9,8 @@ export type PriorOutcome =
   | { readonly status: 'accepted'; readonly event: StoryEvent }
   | { readonly status: 'rejected'; readonly rejection: Rejection };
 
-interface OutcomeRow extends Partial<EventRow> {
+/** An outcome row joined with its event (absent for rejections). */
+export interface OutcomeRow extends Partial<EventRow> {
   readonly outcome_report_id: string;
   readonly outcome_story_id: string;
   readonly status: 'accepted' | 'rejected';
@@ -16,20 +18,11 @@ interface OutcomeRow extends Partial<EventRow> {
   readonly message: string | null;
 }
 
-/** Outcomes already recorded for these report ids, with the original event of each accepted one. */
-export async function readPriorOutcomes(sql: Sql, reportIds: readonly string[]): Promise<Map<string, PriorOutcome>> {
-  const rows = await sql.query<OutcomeRow>(
-    `SELECT o.report_id AS outcome_report_id, o.story_id AS outcome_story_id, o.status, o.code, o.message,
-            ${EVENT_COLUMNS}
-       FROM report_outcomes o
-       LEFT JOIN events e ON e.report_id = o.report_id
-      WHERE o.report_id = ANY($1::text[])`,
-    [reportIds],
-  );
-  const outcomes = new Map<string, PriorOutcome>();
-  for (const row of rows) outcomes.set(row.outcome_report_id, toPriorOutcome(row));
-  return outcomes;
-}
+export const OUTCOME_WITH_EVENT = `
+  SELECT o.report_id AS outcome_report_id, o.story_id AS outcome_story_id, o.status, o.code, o.message,
+         e.story_id, e.version, e.type, e.data, e.report_id, e.author, e.occurred_at, e.recorded_at
+    FROM report_outcomes o
+    LEFT JOIN events e ON e.report_id = o.report_id`;
 
 export function toPriorOutcome(row: OutcomeRow): PriorOutcome {
   if (row.status === 'accepted') {
@@ -49,49 +42,72 @@ export function toPriorOutcome(row: OutcomeRow): PriorOutcome {
   };
 }
 
-/**
- * Each story's row plus the entries and figures the reports name: four statements for the whole batch
- * (fewer when no report names an entry or a figure).
- */
-export async function readStories(
-  sql: Sql,
-  storyIds: readonly string[],
-  reports: readonly Report[],
-): Promise<Map<string, LoadedStory>> {
+export interface BatchState {
+  /** Outcomes already recorded for the batch's report ids, with the original event of accepted ones. */
+  readonly prior: Map<string, PriorOutcome>;
+  /** Each story's row plus the entries and figures the reports name. */
+  readonly stories: Map<string, LoadedStory>;
+}
+
+// One statement, one round trip and one snapshot for everything the batch needs to decide. Each part is
+// aggregated to JSON, so one row carries five result sets.
+const LOAD_BATCH_STATE = `
+  SELECT
+    (SELECT coalesce(json_agg(x), '[]') FROM (${OUTCOME_WITH_EVENT} WHERE o.report_id = ANY($1::text[])) AS x) AS outcomes,
+    (SELECT coalesce(json_agg(s), '[]') FROM stories s WHERE s.id = ANY($2::text[])) AS stories,
+    (SELECT coalesce(json_agg(e), '[]')
+       FROM unnest($3::text[], $4::text[]) AS k(story_id, entry_id) JOIN entries e USING (story_id, entry_id)) AS entries,
+    (SELECT coalesce(json_agg(f), '[]')
+       FROM unnest($5::text[], $6::text[]) AS k(story_id, figure_id) JOIN figures f USING (story_id, figure_id)) AS figures,
+    (SELECT coalesce(json_agg(c), '[]')
+       FROM unnest($5::text[], $6::text[]) AS k(story_id, figure_id) JOIN figure_claims c USING (story_id, figure_id)) AS claims`;
+
+interface LoadedRow {
+  readonly outcomes: OutcomeRow[];
+  readonly stories: StoryRow[];
+  readonly entries: EntryRow[];
+  readonly figures: FigureRow[];
+  readonly claims: ClaimRow[];
+}
+
+/** Reads what deciding the batch needs. Call it only once the batch's story locks are held. */
+export async function readBatchState(sql: Sql, reports: readonly Report[], storyIds: readonly string[]): Promise<BatchState> {
   const entryKeys = keysOf(reports, (r) => ('entryId' in r.data ? r.data.entryId : undefined));
   const figureKeys = keysOf(reports, (r) => (r.type === 'figure.reported' ? r.data.figureId : undefined));
+  const [row] = await sql.prepared<LoadedRow>('event_store_load_batch_state', LOAD_BATCH_STATE, [
+    [...new Set(reports.map((r) => r.id))],
+    storyIds,
+    entryKeys.storyIds,
+    entryKeys.ids,
+    figureKeys.storyIds,
+    figureKeys.ids,
+  ]);
 
-  const stories = await sql.query<StoryRow>(`SELECT * FROM stories WHERE id = ANY($1::text[])`, [storyIds]);
-  const entries = entryKeys.storyIds.length
-    ? await sql.query<EntryRow>(
-        `SELECT e.* FROM unnest($1::text[], $2::text[]) AS k(story_id, entry_id)
-           JOIN entries e USING (story_id, entry_id)`,
-        [entryKeys.storyIds, entryKeys.ids],
-      )
-    : [];
-  const figures = figureKeys.storyIds.length
-    ? await sql.query<FigureRow>(
-        `SELECT f.* FROM unnest($1::text[], $2::text[]) AS k(story_id, figure_id)
-           JOIN figures f USING (story_id, figure_id)`,
-        [figureKeys.storyIds, figureKeys.ids],
-      )
-    : [];
-  const claims = figures.length
-    ? await sql.query<ClaimRow>(
-        `SELECT c.* FROM unnest($1::text[], $2::text[]) AS k(story_id, figure_id)
-           JOIN figure_claims c USING (story_id, figure_id)`,
-        [figures.map((f) => f.story_id), figures.map((f) => f.figure_id)],
-      )
-    : [];
-
-  const loaded = new Map<string, { story: StoryRow | undefined; entries: EntryRow[]; figures: FigureRow[]; claims: ClaimRow[] }>();
-  for (const id of storyIds) loaded.set(id, { story: undefined, entries: [], figures: [], claims: [] });
-  const of = (id: string) => loaded.get(id)!;
-  for (const s of stories) of(s.id).story = s;
-  for (const e of entries) of(e.story_id).entries.push(e);
-  for (const f of figures) of(f.story_id).figures.push(f);
-  for (const c of claims) of(c.story_id).claims.push(c);
-  return loaded;
+  const prior = new Map<string, PriorOutcome>();
+  for (const o of row.outcomes) {
+    const timed = o.status === 'accepted' && o.occurred_at && o.recorded_at;
+    prior.set(
+      o.outcome_report_id,
+      toPriorOutcome(timed ? { ...o, occurred_at: isoFromJson(o.occurred_at!), recorded_at: isoFromJson(o.recorded_at!) } : o),
+    );
+  }
+  const stories = new Map<string, { story: StoryRow | undefined; entries: EntryRow[]; figures: FigureRow[]; claims: ClaimRow[] }>();
+  for (const id of storyIds) stories.set(id, { story: undefined, entries: [], figures: [], claims: [] });
+  const of = (id: string) => stories.get(id)!;
+  for (const s of row.stories) {
+    of(s.id).story = { ...s, opened_at: isoFromJson(s.opened_at), updated_at: isoFromJson(s.updated_at) };
+  }
+  for (const e of row.entries) {
+    of(e.story_id).entries.push({
+      ...e,
+      posted_at: isoFromJson(e.posted_at),
+      edited_at: isoFromJson(e.edited_at),
+      retracted_at: isoFromJson(e.retracted_at),
+    });
+  }
+  for (const f of row.figures) of(f.story_id).figures.push(f);
+  for (const c of row.claims) of(c.story_id).claims.push({ ...c, reported_at: isoFromJson(c.reported_at) });
+  return { prior, stories };
 }
 
 function keysOf(reports: readonly Report[], idOf: (r: Report) => string | undefined) {
@@ -101,6 +117,7 @@ function keysOf(reports: readonly Report[], idOf: (r: Report) => string | undefi
   for (const report of reports) {
     const id = idOf(report);
     if (id === undefined) continue;
+    // Story ids and entry/figure ids never contain a space.
     const key = `${report.storyId} ${id}`;
     if (seen.has(key)) continue;
     seen.add(key);

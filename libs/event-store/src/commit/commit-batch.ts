@@ -4,16 +4,24 @@ import { constraintOf, sqlState } from '../postgres/errors';
 import { LOCK_SPACE } from '../postgres/locks';
 import { DiscardConnection, inTransaction, type Sql } from '../postgres/pool';
 import { storableText } from '../postgres/text-safety';
-import { insertEvents, insertOutcomes, upsertProjections } from './batch-writes';
-import { readPriorOutcomes, readStories } from './batch-reads';
+import { readBatchState } from './batch-reads';
+import { appendEvents, writeProjectionsAndOutcomes } from './batch-writes';
 import { decideBatch } from './decide-batch';
 
 /**
- * Decides and records a batch of reports in one transaction (see EventStore.commitBatch).
+ * Decides and records a batch of reports in one transaction (see EventStore.commitBatch), in five round
+ * trips whatever the batch size: BEGIN, story locks, one read, the append, one write of projections and
+ * outcomes, COMMIT.
  *
  * Races between writers are ruled out by locks taken before anything is read: a transaction-scoped
  * advisory lock per story, in one sorted order so two workers never deadlock. Locks on a hash of the id
  * also cover stories that do not exist yet, which row locks cannot.
+ *
+ * Global positions follow transaction ids, which `readLog` relies on: it returns only rows of
+ * transactions below the snapshot's xmin, and that is gap-free only if no transaction with a higher id
+ * holds a lower position. Two batches appending at once would interleave their bigserial values, so the
+ * append (the transaction's first write, which is when PostgreSQL assigns its id) runs under a session
+ * lock released as soon as the INSERT is done, not at commit: writers queue for the append only.
  *
  * What the story locks cannot cover is one report id filed under two different stories and handled by
  * two workers at the same moment; its unique violation (or the deadlock two such pairs can make) is met
@@ -27,17 +35,21 @@ export async function commitBatch(
 ): Promise<BatchResult[]> {
   if (items.length === 0) return [];
   const reports = items.map((item) => storableText(item.report));
+  const storyIds = [...new Set(reports.map((r) => r.storyId))];
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await inTransaction(pool, async (sql) => {
-        await lockStories(sql, [...new Set(reports.map((r) => r.storyId))]);
-        const prior = await readPriorOutcomes(sql, [...new Set(reports.map((r) => r.id))]);
-        const loaded = await readStories(sql, [...new Set(reports.map((r) => r.storyId))], reports);
-        const plan = decideBatch(items, reports, now, prior, loaded);
+        await lockStories(sql, storyIds);
+        const state = await readBatchState(sql, reports, storyIds);
+        const plan = decideBatch(items, reports, now, state.prior, state.stories);
         hooks.afterDecide?.();
-        if (plan.events.length) await appendInLogOrder(sql, () => insertEvents(sql, plan.events));
-        await upsertProjections(sql, plan.changes);
-        await insertOutcomes(sql, plan.outcomes, now);
+        if (plan.events.length) {
+          // A failed append leaves the session lock held: only closing the connection releases it.
+          await appendEvents(sql, plan.events).catch((error: unknown) => {
+            throw new DiscardConnection(error);
+          });
+        }
+        await writeProjectionsAndOutcomes(sql, plan.changes, plan.outcomes, now);
         hooks.afterAppend?.();
         return plan.results;
       });
@@ -57,30 +69,11 @@ function isReportIdRace(error: unknown): boolean {
   return state === '23505' && (constraint === 'events_report_id_key' || constraint === 'report_outcomes_pkey');
 }
 
-async function lockStories(sql: Sql, storyIds: readonly string[]): Promise<void> {
-  // The subquery's ORDER BY fixes the order the locks are taken in; it is not flattened away.
-  await sql.query(
-    `SELECT pg_advisory_xact_lock($1::int, k)
-       FROM (SELECT DISTINCT hashtext(id) AS k FROM unnest($2::text[]) AS id ORDER BY k) AS keys`,
-    [LOCK_SPACE.story, storyIds],
-  );
-}
+// The subquery's ORDER BY fixes the order the locks are taken in; it is not flattened away.
+const LOCK_STORIES = `
+  SELECT pg_advisory_xact_lock($1::int, k)
+    FROM (SELECT DISTINCT hashtext(id) AS k FROM unnest($2::text[]) AS id ORDER BY k) AS keys`;
 
-/**
- * Makes global positions follow transaction ids, which `readLog` relies on: it returns only rows of
- * transactions below the snapshot's xmin, and that is gap-free only if no transaction with a higher id
- * can hold a lower position. Two batches inserting at once would interleave their bigserial values, so
- * the INSERT (this transaction's first write, which is when PostgreSQL assigns its id) runs under a
- * short session lock: ids and positions are then handed out in the same order. The lock is released
- * right after the INSERT, not at commit, so writers only queue for the append itself.
- */
-async function appendInLogOrder(sql: Sql, append: () => Promise<void>): Promise<void> {
-  await sql.query('SELECT pg_advisory_lock($1::int, 0)', [LOCK_SPACE.logOrder]);
-  try {
-    await append();
-  } catch (error) {
-    // The aborted transaction cannot run the unlock; closing the connection releases the lock.
-    throw new DiscardConnection(error);
-  }
-  await sql.query('SELECT pg_advisory_unlock($1::int, 0)', [LOCK_SPACE.logOrder]);
+async function lockStories(sql: Sql, storyIds: readonly string[]): Promise<void> {
+  await sql.prepared('event_store_lock_stories', LOCK_STORIES, [LOCK_SPACE.story, storyIds]);
 }

@@ -17,6 +17,11 @@ export function poolOf(dataSource: DataSource): Pool {
 /** Runs parameterised SQL and returns rows; timestamptz values come back as ISO strings. */
 export interface Sql {
   query<R extends QueryResultRow>(text: string, values?: readonly unknown[]): Promise<R[]>;
+  /**
+   * The same through a named prepared statement: parsed and planned once per connection, for the
+   * statements of the hot path.
+   */
+  prepared<R extends QueryResultRow>(name: string, text: string, values: readonly unknown[]): Promise<R[]>;
 }
 
 /**
@@ -48,6 +53,8 @@ export function sqlOn(target: Pool | PoolClient): Sql {
   return {
     query: async <R extends QueryResultRow>(text: string, values?: readonly unknown[]) =>
       (await target.query<R>({ text, values: values as unknown[] | undefined, types: ISO_TIMESTAMPS })).rows,
+    prepared: async <R extends QueryResultRow>(name: string, text: string, values: readonly unknown[]) =>
+      (await target.query<R>({ name, text, values: values as unknown[], types: ISO_TIMESTAMPS })).rows,
   };
 }
 

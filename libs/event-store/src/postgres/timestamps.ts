@@ -22,3 +22,16 @@ export const ISO_TIMESTAMPS: CustomTypesConfig = {
       ? isoFromTimestamptz
       : types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
 };
+
+// timestamptz inside json output of a UTC session: `2026-11-24T08:15:00.412+00:00`.
+const UTC_JSON = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?\+00:00$/;
+
+/** The contract's instant form from a timestamptz that went through `json_agg`/`to_json`. */
+export function isoFromJson(text: string): string;
+export function isoFromJson(text: string | null): string | null;
+export function isoFromJson(text: string | null): string | null {
+  if (text === null) return null;
+  const m = UTC_JSON.exec(text);
+  if (m) return `${m[1]}.${(m[2] ?? '').padEnd(3, '0').slice(0, 3)}Z`;
+  return new Date(text).toISOString();
+}

@@ -1,11 +1,11 @@
 import type { Rejection } from '@livefeed/domain';
 import type { Pool } from 'pg';
-import { readPriorOutcomes } from '../commit/batch-reads';
+import { OUTCOME_WITH_EVENT, toPriorOutcome, type OutcomeRow } from '../commit/batch-reads';
 import type { RecordedRejection, ReportOutcome } from '../event-store.types';
 import { sqlOn, withClient } from '../postgres/pool';
 import { storableText } from '../postgres/text-safety';
 
-interface OutcomeRow {
+interface ReportOutcomeRow {
   readonly report_id: string;
   readonly story_id: string;
   readonly status: 'accepted' | 'rejected';
@@ -15,7 +15,7 @@ interface OutcomeRow {
 }
 
 export async function readOutcome(pool: Pool, reportId: string): Promise<ReportOutcome | null> {
-  const rows = await sqlOn(pool).query<OutcomeRow>(
+  const rows = await sqlOn(pool).query<ReportOutcomeRow>(
     'SELECT report_id, story_id, status, version, code, message FROM report_outcomes WHERE report_id = $1',
     [reportId],
   );
@@ -48,8 +48,9 @@ export async function recordRejectionOutcome(pool: Pool, rejection: Rejection, n
       [safe.reportId, safe.storyId, safe.code, safe.message, now],
     );
     if (inserted.length) return { duplicate: false, first: safe };
-    const prior = (await readPriorOutcomes(sql, [safe.reportId])).get(safe.reportId);
-    if (!prior) throw new Error(`event-store: outcome of ${safe.reportId} vanished`);
+    const [row] = await sql.query<OutcomeRow>(`${OUTCOME_WITH_EVENT} WHERE o.report_id = $1`, [safe.reportId]);
+    if (!row) throw new Error(`event-store: outcome of ${safe.reportId} vanished`);
+    const prior = toPriorOutcome(row);
     return { duplicate: true, first: prior.status === 'accepted' ? { accepted: prior.event } : prior.rejection };
   });
 }

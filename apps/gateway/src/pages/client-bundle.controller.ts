@@ -1,0 +1,49 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { Controller, Get, Param, Res, UseFilters } from '@nestjs/common';
+import { ReadErrorsFilter } from '../read-api/read-errors.filter';
+import { ReadError } from '../read-api/read.error';
+
+const FILES: Record<string, string> = {
+  'livefeed-client.js': 'text/javascript; charset=utf-8',
+  'livefeed-client.js.map': 'application/json; charset=utf-8',
+  'livefeed-client.mjs': 'text/javascript; charset=utf-8',
+  'livefeed-client.mjs.map': 'application/json; charset=utf-8',
+};
+
+/** Where `node libs/client/build.mjs` puts the bundles, from the sources or from the built app. */
+function bundleDir(): string | null {
+  const candidates = [
+    join(__dirname, '..', '..', '..', '..', 'libs', 'client', 'dist'),
+    join(__dirname, '..', '..', '..', '..', '..', '..', '..', 'libs', 'client', 'dist'),
+    join(process.cwd(), 'libs', 'client', 'dist'),
+  ];
+  return candidates.find((dir) => existsSync(join(dir, 'livefeed-client.js'))) ?? null;
+}
+
+/** Serves the subscriber SDK's browser bundles at `/assets/…` once they are built. */
+@Controller('assets')
+@UseFilters(ReadErrorsFilter)
+export class ClientBundleController {
+  private readonly cache = new Map<string, Buffer>();
+  private readonly dir = bundleDir();
+
+  @Get(':file')
+  file(@Param('file') file: unknown, @Res({ passthrough: true }) res: ServerResponse): Buffer {
+    if (typeof file !== 'string' || !Object.hasOwn(FILES, file) || this.dir === null) {
+      throw new ReadError('not-found', 'no such asset');
+    }
+    let body = this.cache.get(file);
+    if (!body) {
+      const path = join(this.dir, file);
+      if (!existsSync(path)) throw new ReadError('not-found', 'no such asset');
+      body = readFileSync(path);
+      this.cache.set(file, body);
+    }
+    res.setHeader('Content-Type', FILES[file]);
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    return body;
+  }
+}

@@ -1,0 +1,415 @@
+/**
+ * Plumbing of bench/fanout: the client worker pool, the baseline server process, CPU accounting
+ * from /proc, and memory readings of the gateway. No measurement policy here.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import WebSocket from 'ws';
+import type { AppProcess } from '../../test/support/processes';
+import { summarise } from '../lib/stats';
+import {
+  type BaselineCommand,
+  type BaselineReply,
+  type ClientKind,
+  type CollectResult,
+  type CountResult,
+  type EventTemplate,
+  type OpenResult,
+  type SocketSpec,
+  type WorkerCommand,
+  type WorkerReply,
+  wallClock,
+} from './protocol';
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// ---- CPU accounting (Linux /proc) ----------------------------------------------------------
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+function cpuMsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time every core spent busy (not idle, not waiting for I/O), in ms. */
+function machineBusyMs(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+  const t = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = t.slice(0, 8).reduce((s, x) => s + x, 0);
+  return (total - t[3] - t[4]) * TICK_MS;
+}
+
+export function pidsNamed(comm: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === comm) pids.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
+/** Named groups of processes whose CPU time is reported, e.g. `gateway`, `clients`. */
+export type CpuGroups = Record<string, () => number[]>;
+export interface CpuSample {
+  readonly at: number;
+  readonly machine: number;
+  readonly ms: Record<string, Map<number, number>>;
+}
+
+export function cpuSample(groups: CpuGroups): CpuSample {
+  const ms: Record<string, Map<number, number>> = {};
+  for (const [name, pids] of Object.entries(groups)) {
+    ms[name] = new Map(
+      pids()
+        .filter((pid) => pid > 0)
+        .map((pid) => [pid, cpuMsOf(pid)]),
+    );
+  }
+  const self = process.cpuUsage();
+  ms.bench = new Map([[process.pid, (self.user + self.system) / 1000]]);
+  return { at: wallClock(), machine: machineBusyMs(), ms };
+}
+
+/**
+ * Percent of one core each group used between two samples; `machine` is every core's busy time
+ * and `other` what none of the groups account for (other tenants of the machine, the kernel).
+ * Only processes alive at the second sample count (one started in between counts from its start).
+ */
+export function cpuPercent(a: CpuSample, b: CpuSample): Record<string, number> {
+  const wall = b.at - a.at;
+  const out: Record<string, number> = {};
+  let ours = 0;
+  for (const [name, now] of Object.entries(b.ms)) {
+    let used = 0;
+    for (const [pid, ms] of now) used += ms - (a.ms[name]?.get(pid) ?? 0);
+    ours += used;
+    out[name] = round((used / wall) * 100);
+  }
+  out.other = round((Math.max(0, b.machine - a.machine - ours) / wall) * 100);
+  out.machine = round(((b.machine - a.machine) / wall) * 100);
+  return out;
+}
+
+// ---- client workers ------------------------------------------------------------------------
+
+export type Opened = Awaited<ReturnType<WorkerPool['open']>>;
+export type Collected = Awaited<ReturnType<WorkerPool['collect']>>;
+
+export class WorkerPool {
+  private readonly procs: ChildProcess[] = [];
+  private readonly waiters = new Map<ChildProcess, Map<string, ((m: WorkerReply) => void)[]>>();
+
+  constructor(
+    private readonly kind: ClientKind,
+    private readonly reservoir: number,
+  ) {}
+
+  async start(n: number): Promise<void> {
+    const file = path.join(__dirname, 'client-worker.ts');
+    const ready: Promise<WorkerReply>[] = [];
+    for (let i = 0; i < n; i++) {
+      const child = fork(file, [this.kind, String(this.reservoir)], {
+        execArgv: [...process.execArgv, '--max-old-space-size=1024'],
+        serialization: 'advanced',
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      this.procs.push(child);
+      this.waiters.set(child, new Map());
+      child.on('message', (m: WorkerReply) => this.waiters.get(child)?.get(m.type)?.shift()?.(m));
+      ready.push(this.next(child, 'ready'));
+    }
+    await Promise.all(ready);
+  }
+
+  get pids(): number[] {
+    return this.procs.map((p) => p.pid ?? 0);
+  }
+
+  private next<T extends WorkerReply>(child: ChildProcess, type: T['type']): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const queues = this.waiters.get(child)!;
+      const queue = queues.get(type) ?? [];
+      queues.set(type, queue);
+      const onExit = (code: number | null) =>
+        reject(new Error(`client worker ${child.pid} exited with ${code}`));
+      child.once('exit', onExit);
+      queue.push((m) => {
+        child.off('exit', onExit);
+        resolve(m as T);
+      });
+    });
+  }
+
+  private all<T extends WorkerReply>(
+    cmd: WorkerCommand | ((i: number) => WorkerCommand),
+    type: T['type'],
+  ): Promise<T[]> {
+    return Promise.all(
+      this.procs.map((child, i) => {
+        const reply = this.next<T>(child, type);
+        child.send(typeof cmd === 'function' ? cmd(i) : cmd);
+        return reply;
+      }),
+    );
+  }
+
+  /** Opens and subscribes the sockets, split round-robin over the workers. */
+  async open(
+    url: string,
+    sockets: readonly SocketSpec[],
+    opts: { concurrency: number; headVersion?: number; marker: string },
+  ) {
+    const n = this.procs.length;
+    const parts = this.procs.map((_, i) => sockets.filter((_s, j) => j % n === i));
+    const results = await this.all<OpenResult>(
+      (i) => ({ op: 'open', url, sockets: parts[i], ...opts }),
+      'opened',
+    );
+    const sum = (k: 'requested' | 'acked' | 'refused' | 'failed' | 'retries' | 'atHead') =>
+      results.reduce((s, r) => s + r[k], 0);
+    return {
+      requested: sum('requested'),
+      acked: sum('acked'),
+      refused: sum('refused'),
+      failed: sum('failed'),
+      retries: sum('retries'),
+      atHead: sum('atHead'),
+      errors: results.flatMap((r) => r.errors).slice(0, 5),
+      lastAckAt: Math.max(...results.map((r) => r.lastAckAt)),
+    };
+  }
+
+  reset(marker: string): void {
+    for (const child of this.procs) child.send({ op: 'reset', marker } satisfies WorkerCommand);
+  }
+
+  async count() {
+    const results = await this.all<CountResult>({ op: 'count' }, 'count');
+    const allAt = results.map((r) => r.allAtHeadAt);
+    return {
+      deliveries: results.reduce((s, r) => s + r.deliveries, 0),
+      atHead: results.reduce((s, r) => s + r.atHead, 0),
+      allAtHeadAt: allAt.some(Number.isNaN) ? Number.NaN : Math.max(...allAt),
+    };
+  }
+
+  async collect() {
+    const results = await this.all<CollectResult>({ op: 'collect' }, 'collected');
+    // Each worker holds a uniform sample of its latencies (all of them while they fit). Merge them
+    // so that each worker weighs what it received: thin the larger samples to the sparsest rate.
+    const total = results.reduce((s, r) => s + r.deliveries, 0);
+    const rate = Math.min(
+      ...results.map((r) => (r.deliveries > 0 ? r.latencies.length / r.deliveries : 1)),
+    );
+    const latencies: number[] = [];
+    for (const r of results) {
+      const want = Math.min(r.latencies.length, Math.round(r.deliveries * rate));
+      const stride = r.latencies.length / Math.max(1, want);
+      for (let i = 0; i < want; i++) latencies.push(r.latencies[Math.floor(i * stride)]);
+    }
+    type Summed = 'events' | 'snapshots' | 'gaps' | 'repeats' | 'disconnects' | 'atHead';
+    const sum = (k: Summed) => results.reduce((s, r) => s + r[k], 0);
+    const firsts = results.map((r) => r.firstAt).filter((t) => !Number.isNaN(t));
+    const lasts = results.map((r) => r.lastAt).filter((t) => !Number.isNaN(t));
+    return {
+      deliveries: total,
+      events: sum('events'),
+      snapshots: sum('snapshots'),
+      latency: {
+        ...summarise(latencies),
+        count: total,
+        max: round(Math.max(0, ...results.map((r) => r.latencyMax)), 2),
+      },
+      firstAt: firsts.length ? Math.min(...firsts) : Number.NaN,
+      lastAt: lasts.length ? Math.max(...lasts) : Number.NaN,
+      gaps: sum('gaps'),
+      repeats: sum('repeats'),
+      disconnects: sum('disconnects'),
+      atHead: sum('atHead'),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.all({ op: 'close' }, 'closed');
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.procs.map((child) => stopChild(child, { op: 'exit' })));
+  }
+}
+
+async function stopChild(child: ChildProcess, exit: WorkerCommand | BaselineCommand) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  if (child.connected) child.send(exit);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+  await exited;
+  clearTimeout(timer);
+}
+
+// ---- baseline server -----------------------------------------------------------------------
+
+export class Baseline {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+  ) {}
+
+  static async start(): Promise<Baseline> {
+    const child = fork(path.join(__dirname, 'baseline-server.ts'), [], {
+      execArgv: [...process.execArgv, '--expose-gc'],
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`baseline server exited with ${code}`)));
+      child.on('message', (m: BaselineReply) => {
+        if (m.type === 'listening') resolve(m.port);
+      });
+    });
+    return new Baseline(child, `http://127.0.0.1:${port}`);
+  }
+
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  private ask<T extends BaselineReply>(cmd: BaselineCommand, type: T['type']): Promise<T> {
+    return new Promise((resolve) => {
+      const on = (m: BaselineReply) => {
+        if (m.type !== type) return;
+        this.child.off('message', on);
+        resolve(m as T);
+      };
+      this.child.on('message', on);
+      this.child.send(cmd);
+    });
+  }
+
+  run(
+    stories: readonly string[],
+    ratePerStory: number,
+    seconds: number,
+    template: EventTemplate,
+    marker: string,
+  ) {
+    return this.ask<Extract<BaselineReply, { type: 'ran' }>>(
+      { op: 'run', stories, ratePerStory, seconds, template, marker },
+      'ran',
+    );
+  }
+
+  /** RSS and heap used after a full GC (the server runs with --expose-gc). */
+  memory() {
+    return this.ask<Extract<BaselineReply, { type: 'memory' }>>({ op: 'memory' }, 'memory');
+  }
+
+  stop(): Promise<void> {
+    return stopChild(this.child, { op: 'exit' });
+  }
+}
+
+// ---- gateway memory ------------------------------------------------------------------------
+
+export interface Memory {
+  readonly rss: number;
+  readonly heapUsed: number;
+}
+
+/** RSS and heap used from the gateway's Prometheus default metrics. */
+export async function gatewayMemory(url: string): Promise<Memory> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (suffix: string) => {
+    const m = new RegExp(`^\\w*${suffix}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text);
+    return m ? Number(m[1]) : Number.NaN;
+  };
+  return {
+    rss: value('process_resident_memory_bytes'),
+    heapUsed: value('nodejs_heap_size_used_bytes'),
+  };
+}
+
+/** The inspector's WebSocket URL of an app started with `--inspect=127.0.0.1:0`, if any. */
+export function inspectorUrl(app: AppProcess): string | undefined {
+  const line = app.lines.find((l) => l.includes('Debugger listening on'));
+  return line ? /ws:\/\/\S+/.exec(line)?.[0] : undefined;
+}
+
+/**
+ * A full GC in an app started with `--inspect`, through the inspector protocol
+ * (`HeapProfiler.collectGarbage`): no code of the app is involved. False when it did not work.
+ */
+export async function collectGarbage(url: string | undefined): Promise<boolean> {
+  if (!url) return false;
+  const ws = new WebSocket(url);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    for (let id = 1; id <= 2; id++) {
+      const done = new Promise<void>((resolve) => {
+        const on = (data: Buffer) => {
+          if ((JSON.parse(data.toString()) as { id?: number }).id !== id) return;
+          ws.off('message', on);
+          resolve();
+        };
+        ws.on('message', on);
+      });
+      ws.send(JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }));
+      await done;
+    }
+    return true;
+  } catch {
+    return false;
+  } finally {
+    ws.close();
+  }
+}
+
+/** Median of five readings, each after `gc`, once things had 1.5 s to settle. */
+export async function sampleMemory(
+  read: () => Promise<Memory>,
+  gc: () => Promise<unknown>,
+): Promise<Memory> {
+  await sleep(1500);
+  const rss: number[] = [];
+  const heap: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    await gc();
+    const m = await read();
+    rss.push(m.rss);
+    heap.push(m.heapUsed);
+    await sleep(300);
+  }
+  return { rss: median(rss), heapUsed: median(heap) };
+}
+
+// ---- app logs ------------------------------------------------------------------------------
+
+/** Warnings and errors an app logged (pino level ≥ 40), by message, from `app.lines`. */
+export function warnings(app: AppProcess): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of app.lines) {
+    try {
+      const entry = JSON.parse(line) as { level?: number; msg?: string };
+      if ((entry.level ?? 0) >= 40) out[entry.msg ?? '?'] = (out[entry.msg ?? '?'] ?? 0) + 1;
+    } catch {
+      if (/error/i.test(line)) out[line.slice(0, 120)] = (out[line.slice(0, 120)] ?? 0) + 1;
+    }
+  }
+  return out;
+}
