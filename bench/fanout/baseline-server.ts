@@ -10,37 +10,45 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
-import { type BaselineCommand, type BaselineReply, stampId, wallClock } from './protocol';
+import {
+  type BaselineCommand,
+  type BaselineReply,
+  type StoredEvent,
+  stampId,
+  wallClock,
+} from './protocol';
 
+/** Listen backlog: Node's default (511) unless the bench says otherwise, like the gateway's. */
+const BACKLOG = Number(process.argv[2] ?? 511);
 const http = createServer();
 const io = new Server(http, { serveClient: false, maxHttpBufferSize: 16 * 1024 });
 const versions = new Map<string, number>();
 const room = (storyId: string) => `live:${storyId}`;
 const reply = (message: BaselineReply) => process.send?.(message);
 
+/** Seeded event logs: a `subscribe` with `since` is caught up from here, one emit per event. */
+const logs = new Map<string, readonly StoredEvent[]>();
+
 io.on('connection', (socket) => {
   socket.on('subscribe', (body: unknown, ack: unknown) => {
     if (typeof ack !== 'function') return;
-    const storyId =
-      typeof body === 'object' && body !== null
-        ? (body as { storyId?: unknown }).storyId
-        : undefined;
-    if (typeof storyId !== 'string')
+    const request = (typeof body === 'object' && body !== null ? body : {}) as {
+      storyId?: unknown;
+      since?: unknown;
+    };
+    const { storyId, since } = request;
+    if (typeof storyId !== 'string') {
       return ack({ ok: false, error: { code: 'invalid', message: 'storyId' } });
+    }
     const version = versions.get(storyId) ?? 0;
     ack({ ok: true, storyId, version });
-    socket.emit('snapshot', {
-      storyId,
-      version,
-      story: {
-        id: storyId,
-        title: 'Baseline story',
-        status: 'live',
-        version,
-        entries: [],
-        figures: [],
-      },
-    });
+    const log = logs.get(storyId);
+    if (typeof since === 'number' && log) {
+      for (const event of log) if (event.version > since) socket.emit('event', event);
+    } else {
+      const story = { id: storyId, title: 'Baseline story', status: 'live', version };
+      socket.emit('snapshot', { storyId, version, story: { ...story, entries: [], figures: [] } });
+    }
     void socket.join(room(storyId));
   });
 });
@@ -79,6 +87,13 @@ process.on('message', (cmd: BaselineCommand) => {
     case 'run':
       void run(cmd);
       return;
+    case 'seed': {
+      const events = [...cmd.events].sort((a, b) => a.version - b.version);
+      logs.set(cmd.storyId, events);
+      versions.set(cmd.storyId, events.at(-1)?.version ?? 0);
+      reply({ type: 'seeded', storyId: cmd.storyId });
+      return;
+    }
     case 'memory': {
       (globalThis as { gc?: () => void }).gc?.();
       const m = process.memoryUsage();
@@ -92,6 +107,6 @@ process.on('message', (cmd: BaselineCommand) => {
 });
 process.on('disconnect', () => process.exit(0));
 
-http.listen(0, '127.0.0.1', () =>
+http.listen({ port: 0, host: '127.0.0.1', backlog: BACKLOG }, () =>
   reply({ type: 'listening', port: (http.address() as AddressInfo).port }),
 );

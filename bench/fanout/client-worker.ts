@@ -270,6 +270,7 @@ class Worker {
             if (settled) return;
             if (tries < MAX_TRIES) {
               retries += 1;
+              note(`retried: ${reason}`);
               // socket.io-client's defaults: 1 s doubling to 5 s, ±50 % jitter.
               const delay = Math.min(5000, 1000 * 2 ** tries) * (0.5 + Math.random());
               setTimeout(() => attempt(tries + 1), delay);
@@ -309,7 +310,9 @@ class Worker {
           };
           client.conn = KIND === 'sio' ? sioConn(cmd.url, handlers) : rawConn(cmd.url, handlers);
         };
-        attempt(0);
+        const delay = cmd.spreadMs ? Math.random() * cmd.spreadMs : 0;
+        if (delay > 0) setTimeout(() => attempt(0), delay);
+        else attempt(0);
       });
 
     if (cmd.concurrency <= 0) {

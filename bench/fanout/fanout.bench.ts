@@ -35,7 +35,7 @@
  * Everything runs on 127.0.0.1; the database and both streams are deleted at the end.
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
@@ -57,13 +57,23 @@ import {
   cpuSample,
   gatewayMemory,
   inspectorUrl,
+  listenOverflows,
   pidsNamed,
+  profileWhile,
   round,
   sampleMemory,
   sleep,
+  summariseProfile,
   warnings,
 } from './harness';
-import { type EventTemplate, type SocketSpec, stampId, stampOf, wallClock } from './protocol';
+import {
+  type EventTemplate,
+  type SocketSpec,
+  type StoredEvent,
+  stampId,
+  stampOf,
+  wallClock,
+} from './protocol';
 
 const strArg = (name: string, fallback: string): string =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -79,6 +89,10 @@ const P = {
   idle: arg('idle', 5000),
   storm: arg('storm', 5000),
   stormVersion: arg('stormVersion', 300),
+  /** 0: every storm socket connects at the same instant; else each after a random delay ≤ this. */
+  stormSpreadMs: arg('stormSpreadMs', 0),
+  /** How long the storm may take before the sockets not at head are counted as such. */
+  stormWaitSeconds: arg('stormWaitSeconds', 40),
   workers: arg('workers', 4),
   connectConcurrency: arg('connectConcurrency', 50),
   satStart: arg('satStart', 25),
@@ -90,6 +104,8 @@ const P = {
     .split(',')
     .filter((s): s is Scenario => (SCENARIOS as readonly string[]).includes(s)),
   baseline: arg('baseline', 1) !== 0,
+  /** The baseline server's listen backlog; 511 is Node's default, which the gateway uses. */
+  baselineBacklog: arg('baselineBacklog', 511),
   gc: arg('gc', 1) !== 0,
   profile: arg('profile', 0) !== 0,
   deadline: arg('deadline', 420),
@@ -326,6 +342,8 @@ interface Ctx {
   readonly cpu: Record<System, CpuGroups>;
   readonly spread: readonly string[];
   readonly template: EventTemplate;
+  /** The `storm` story's events as livefeed published them (the baseline's catch-up source). */
+  readonly stormEvents: readonly StoredEvent[];
   readonly inspector: string | undefined;
   marker(): string;
 }
@@ -472,12 +490,15 @@ async function memory(ctx: Ctx, system: System): Promise<MemoryResult> {
 }
 
 interface StormResult {
+  system: System;
   sockets: number;
   headVersion: number;
   subscribed: number;
   failed: number;
   retries: number;
   errors: readonly string[];
+  /** Connections the kernel dropped for a full listen queue meanwhile (clients resend the SYN). */
+  listenOverflows: number;
   lastAckSeconds: number;
   atHead: number;
   secondsToHead: number;
@@ -487,38 +508,50 @@ interface StormResult {
   gaps: number;
   repeats: number;
   cpuPercent: Record<string, number>;
+  /** CPU time the server process spent on the storm (gateway or baseline server), seconds. */
+  serverCpuSeconds: number;
 }
 
-async function storm(ctx: Ctx): Promise<StormResult> {
+/**
+ * Every socket claims a random version of the `storm` story and subscribes with `since`; livefeed
+ * serves the catch-up from its cache or PostgreSQL, the baseline from an in-memory copy of the
+ * same events (one emit per event, as livefeed does).
+ */
+async function storm(ctx: Ctx, system: System): Promise<StormResult> {
   const rnd = mulberry32(42);
   const specs: SocketSpec[] = Array.from({ length: P.storm }, () => ({
     storyId: 'storm',
     since: Math.floor(rnd() * (P.stormVersion + 1)),
   }));
   const owed = specs.reduce((s, spec) => s + (P.stormVersion - (spec.since ?? 0)), 0);
+  if (system === 'baseline') await ctx.baseline!.seed('storm', ctx.stormEvents);
   await sleep(500);
-  const cpu0 = cpuSample(ctx.cpu.livefeed);
+  const cpu0 = cpuSample(ctx.cpu[system]);
+  const overflows0 = listenOverflows();
   const start = wallClock();
-  const opened: Opened = await ctx.pool.open(ctx.gateway.url, specs, {
+  const opened: Opened = await ctx.pool.open(urlOf(ctx, system), specs, {
     concurrency: 0,
+    spreadMs: P.stormSpreadMs,
     headVersion: P.stormVersion,
     marker: ctx.marker(),
   });
   let count = await ctx.pool.count();
-  while (count.atHead < P.storm && wallClock() < start + 60_000) {
+  while (count.atHead < P.storm && wallClock() < start + P.stormWaitSeconds * 1000) {
     await sleep(100);
     count = await ctx.pool.count();
   }
-  const cpu1 = cpuSample(ctx.cpu.livefeed);
+  const cpu1 = cpuSample(ctx.cpu[system]);
   const c = await ctx.pool.collect();
   await ctx.pool.close();
   const result: StormResult = {
+    system,
     sockets: P.storm,
     headVersion: P.stormVersion,
     subscribed: opened.acked,
     failed: opened.failed + opened.refused,
     retries: opened.retries,
     errors: opened.errors,
+    listenOverflows: listenOverflows() - overflows0,
     lastAckSeconds: round((opened.lastAckAt - start) / 1000, 2),
     atHead: count.atHead,
     secondsToHead:
@@ -529,12 +562,15 @@ async function storm(ctx: Ctx): Promise<StormResult> {
     gaps: c.gaps,
     repeats: c.repeats,
     cpuPercent: cpuPercent(cpu0, cpu1),
+    serverCpuSeconds: 0,
   };
+  const serverCpu = result.cpuPercent[system === 'livefeed' ? 'gateway' : 'server'] ?? 0;
+  result.serverCpuSeconds = round(((serverCpu / 100) * (cpu1.at - cpu0.at)) / 1000, 1);
   log(
-    `  storm: ${result.subscribed}/${P.storm} subscribed (${result.retries} retries, last ack ` +
-      `${result.lastAckSeconds} s), all at head after ${result.secondsToHead} s; ` +
-      `${c.events}/${owed} events, ${c.gaps} gaps, ${c.repeats} repeats; ` +
-      `cpu ${JSON.stringify(result.cpuPercent)}` +
+    `  ${system} storm: ${result.subscribed}/${P.storm} subscribed (${result.retries} retries, ` +
+      `${result.listenOverflows} listen-queue overflows, last ack ${result.lastAckSeconds} s), ` +
+      `all at head after ${result.secondsToHead} s; ${c.events}/${owed} events, ${c.gaps} gaps, ` +
+      `${c.repeats} repeats; cpu ${JSON.stringify(result.cpuPercent)}` +
       (opened.errors.length ? `; errors: ${opened.errors.join('; ')}` : ''),
   );
   return result;
@@ -547,7 +583,7 @@ interface Results {
   one?: Record<System, LoadResult | undefined>;
   spread?: Record<System, LoadResult | undefined>;
   saturation?: Record<System, LoadResult[] | undefined>;
-  storm?: StormResult;
+  storm?: Record<System, StormResult | undefined>;
 }
 
 async function main(): Promise<void> {
@@ -621,21 +657,18 @@ async function main(): Promise<void> {
       recordedAt: String(sample.recordedAt),
     };
 
-    // The gateway starts after the stories exist: it has cached nothing of them.
-    const profileDir = path.join(RESULTS, `fanout-profile-${run}`);
-    const nodeOptions = [
-      P.gc ? '--inspect=127.0.0.1:0' : '',
-      P.profile ? `--cpu-prof --cpu-prof-dir=${profileDir}` : '',
-    ].filter(Boolean);
+    // The gateway starts after the stories exist: it has cached nothing of them. Its inspector
+    // (127.0.0.1, random port) serves full GCs for memory readings and CPU profiles.
+    const inspect = P.gc || P.profile;
     const gateway = await startApp('gateway', {
       ...env,
-      ...(nodeOptions.length ? { NODE_OPTIONS: nodeOptions.join(' ') } : {}),
+      ...(inspect ? { NODE_OPTIONS: '--inspect=127.0.0.1:0' } : {}),
     });
     cleanups.push(() => stopApp(gateway));
     const pool = new WorkerPool(P.client, P.reservoir);
     cleanups.push(() => pool.stop());
     await pool.start(P.workers);
-    const baseline = P.baseline ? await Baseline.start() : undefined;
+    const baseline = P.baseline ? await Baseline.start(P.baselineBacklog) : undefined;
     if (baseline) cleanups.push(() => baseline.stop());
 
     const shared: CpuGroups = {
@@ -661,36 +694,47 @@ async function main(): Promise<void> {
       },
       spread,
       template,
+      stormEvents: setupEvents.filter((e): e is StoredEvent => e.storyId === 'storm'),
       inspector: inspectorUrl(gateway),
       marker: () => `L${run}${phase++}`,
     };
 
     const systems: System[] = baseline ? ['livefeed', 'baseline'] : ['livefeed'];
-    const both = async <T>(what: string, fn: (s: System) => Promise<T>) => {
+    const profiles: Record<string, { file: string } & ReturnType<typeof summariseProfile>> = {};
+    /** Runs a scenario for livefeed, then the baseline; with --profile, samples the gateway. */
+    const both = async <T>(what: Scenario, fn: (s: System) => Promise<T>) => {
       const out = { livefeed: undefined, baseline: undefined } as Record<System, T | undefined>;
       for (const system of systems) {
         log(`${what}: ${system}`);
-        out[system] = await fn(system);
+        if (system !== 'livefeed' || !P.profile) {
+          out[system] = await fn(system);
+          continue;
+        }
+        const { result, profile } = await profileWhile(ctx.inspector, () => fn(system));
+        out[system] = result;
+        if (profile) {
+          const file = path.join(RESULTS, `fanout-gateway-${what}.cpuprofile`);
+          mkdirSync(RESULTS, { recursive: true });
+          writeFileSync(file, JSON.stringify(profile));
+          profiles[what] = {
+            file: path.relative(process.cwd(), file),
+            ...summariseProfile(profile),
+          };
+        }
       }
       return out;
     };
     const results: Results = {};
     if (runs('memory')) results.memory = await both('memory', (s) => memory(ctx, s));
-    if (runs('one')) results.one = await both('one story', (s) => fixedRate(ctx, s, 'one'));
+    if (runs('one')) results.one = await both('one', (s) => fixedRate(ctx, s, 'one'));
     if (runs('spread')) results.spread = await both('spread', (s) => fixedRate(ctx, s, 'spread'));
     if (runs('saturation'))
       results.saturation = await both('saturation', (s) => saturation(ctx, s));
-    if (runs('storm')) {
-      log(`reconnect storm: ${P.storm} sockets, story at version ${P.stormVersion}`);
-      results.storm = await storm(ctx);
-    }
+    if (runs('storm')) results.storm = await both('storm', (s) => storm(ctx, s));
 
     clearTimeout(watchdog);
     const logged = { gateway: warnings(gateway), ingest: warnings(ingest) };
     await cleanup();
-    const profiles = P.profile
-      ? readdirSync(profileDir).map((f) => path.relative(process.cwd(), path.join(profileDir, f)))
-      : [];
     report(results, { logged, profiles, seconds: round((wallClock() - began) / 1000), load });
   } finally {
     clearTimeout(watchdog);
@@ -712,7 +756,7 @@ function report(
   r: Results,
   extra: {
     logged: Record<string, Record<string, number>>;
-    profiles: string[];
+    profiles: Record<string, { file: string } & ReturnType<typeof summariseProfile>>;
     seconds: number;
     load: string[];
   },
@@ -802,22 +846,28 @@ function report(
       ['  heap used', kb(lf.heapPerSubscriber), bl ? kb(bl.heapPerSubscriber) : 'n/a', '(info)'],
     );
   }
-  if (r.storm) {
-    const s = r.storm;
+  if (r.storm?.livefeed) {
+    const s = r.storm.livefeed;
+    const bl = r.storm.baseline;
+    const took = (x: StormResult) =>
+      Number.isNaN(x.secondsToHead)
+        ? `> ${P.stormWaitSeconds} s: ${x.atHead} of ${x.sockets} at head (${x.listenOverflows} listen-queue overflows, ${x.serverCpuSeconds} CPU-s)`
+        : `${x.secondsToHead} s (last ack ${x.lastAckSeconds} s; ${x.listenOverflows} listen-queue overflows, ${x.retries} reconnects; ${x.serverCpuSeconds} CPU-s)`;
+    const integrity = (x: StormResult) =>
+      `${x.gaps} / ${x.repeats}; ${n(x.eventsReceived)} of ${n(x.eventsOwed)}`;
+    const spread = P.stormSpreadMs ? `over ${P.stormSpreadMs} ms` : 'all at once';
     rows.push(
       [
-        `reconnect storm: ${P.storm} sockets holding 0..${P.stormVersion} of a cold story, all at once → all at head`,
-        Number.isNaN(s.secondsToHead)
-          ? `${s.atHead} of ${s.sockets} within 60 s (${s.failed} failed)`
-          : `${s.secondsToHead} s (last ack ${s.lastAckSeconds} s, ${s.retries} reconnects)`,
-        'n/a',
+        `reconnect storm: ${P.storm} sockets holding 0..${P.stormVersion} of a story, ${spread} → all at head`,
+        took(s),
+        bl ? took(bl) : 'n/a',
         `≤ ${TARGET.stormSeconds} s`,
         s.secondsToHead <= TARGET.stormSeconds,
       ],
       [
         '  gaps / repeats; events received of owed',
-        `${s.gaps} / ${s.repeats}; ${n(s.eventsReceived)} of ${n(s.eventsOwed)}`,
-        'n/a',
+        integrity(s),
+        bl ? integrity(bl) : 'n/a',
         '0 / 0; all',
         s.gaps === 0 && s.repeats === 0 && s.eventsReceived === s.eventsOwed,
       ],
@@ -865,7 +915,9 @@ function report(
         `${x.latencyMs.p50} / ${x.latencyMs.p99} / ${x.latencyMs.max} | ${x.committedMs ? `${x.committedMs.p50} / ${x.committedMs.p99}` : '–'} | ` +
         `${x.disconnects} | ${cpuText(x.cpuPercent)} |`,
     ),
-    ...(r.storm ? ['', `Reconnect storm CPU: ${cpuText(r.storm.cpuPercent)}.`] : []),
+    ...Object.values(r.storm ?? {})
+      .filter((x): x is StormResult => !!x)
+      .map((x) => `\n${x.system} reconnect storm CPU: ${cpuText(x.cpuPercent)}.`),
     '',
     '`machine` is the busy time of all cores (200 = both), `other` the part no listed process accounts for (other tenants, kernel); ' +
       '`nats` and `postgres` count every such process on the machine.',
@@ -878,7 +930,16 @@ function report(
       .map(([k, v]) => `--${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)
       .join(' '),
     '```',
-    ...(extra.profiles.length ? ['', `Gateway CPU profile: ${extra.profiles.join(', ')}`] : []),
+    ...Object.entries(extra.profiles).flatMap(([scenario, p]) => [
+      '',
+      `## Gateway CPU profile, livefeed ${scenario} (${p.seconds} s, ${p.file})`,
+      '',
+      `By origin: ${p.byOrigin.map((o) => `${o.name} ${o.percent} %`).join(', ')}.`,
+      '',
+      '| self time | function |',
+      '| --- | --- |',
+      ...p.byFunction.map((f) => `| ${f.percent} % | \`${f.name}\` |`),
+    ]),
     '',
   ].join('\n');
   writeReport(

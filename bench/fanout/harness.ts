@@ -17,6 +17,7 @@ import {
   type EventTemplate,
   type OpenResult,
   type SocketSpec,
+  type StoredEvent,
   type WorkerCommand,
   type WorkerReply,
   wallClock,
@@ -59,6 +60,16 @@ export function pidsNamed(comm: string): number[] {
     }
   }
   return pids;
+}
+
+/** TCP connections the kernel dropped because a listen queue was full (machine-wide counter). */
+export function listenOverflows(): number {
+  const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.startsWith('TcpExt:'));
+  if (i < 0) return Number.NaN;
+  const names = lines[i].split(/\s+/);
+  const values = lines[i + 1].split(/\s+/);
+  return Number(values[names.indexOf('ListenOverflows')]);
 }
 
 /** Named groups of processes whose CPU time is reported, e.g. `gateway`, `clients`. */
@@ -170,7 +181,7 @@ export class WorkerPool {
   async open(
     url: string,
     sockets: readonly SocketSpec[],
-    opts: { concurrency: number; headVersion?: number; marker: string },
+    opts: { concurrency: number; headVersion?: number; spreadMs?: number; marker: string },
   ) {
     const n = this.procs.length;
     const parts = this.procs.map((_, i) => sockets.filter((_s, j) => j % n === i));
@@ -268,8 +279,8 @@ export class Baseline {
     readonly url: string,
   ) {}
 
-  static async start(): Promise<Baseline> {
-    const child = fork(path.join(__dirname, 'baseline-server.ts'), [], {
+  static async start(backlog = 511): Promise<Baseline> {
+    const child = fork(path.join(__dirname, 'baseline-server.ts'), [String(backlog)], {
       execArgv: [...process.execArgv, '--expose-gc'],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -312,6 +323,13 @@ export class Baseline {
     );
   }
 
+  seed(storyId: string, events: readonly StoredEvent[]) {
+    return this.ask<Extract<BaselineReply, { type: 'seeded' }>>(
+      { op: 'seed', storyId, events },
+      'seeded',
+    );
+  }
+
   /** RSS and heap used after a full GC (the server runs with --expose-gc). */
   memory() {
     return this.ask<Extract<BaselineReply, { type: 'memory' }>>({ op: 'memory' }, 'memory');
@@ -348,36 +366,143 @@ export function inspectorUrl(app: AppProcess): string | undefined {
   return line ? /ws:\/\/\S+/.exec(line)?.[0] : undefined;
 }
 
+/** A Chrome DevTools Protocol session with an app's inspector. */
+export class Inspector {
+  private next = 1;
+  private readonly pending = new Map<
+    number,
+    { ok: (r: unknown) => void; fail: (e: Error) => void }
+  >();
+
+  private constructor(private readonly ws: WebSocket) {
+    ws.on('message', (data: Buffer) => {
+      const m = JSON.parse(data.toString()) as { id?: number; result?: unknown; error?: unknown };
+      const waiter = m.id === undefined ? undefined : this.pending.get(m.id);
+      if (!waiter) return;
+      this.pending.delete(m.id!);
+      if (m.error) waiter.fail(new Error(JSON.stringify(m.error)));
+      else waiter.ok(m.result);
+    });
+  }
+
+  static async open(url: string): Promise<Inspector> {
+    const ws = new WebSocket(url, { maxPayload: 1024 * 1024 * 1024 });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    return new Inspector(ws);
+  }
+
+  send<T = unknown>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+    const id = this.next++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${method}: no answer`)), 60_000);
+      const done = () => clearTimeout(timer);
+      this.pending.set(id, {
+        ok: (r) => (done(), resolve(r as T)),
+        fail: (e) => (done(), reject(e)),
+      });
+      this.ws.send(JSON.stringify({ id, method, params }));
+    });
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
 /**
  * A full GC in an app started with `--inspect`, through the inspector protocol
  * (`HeapProfiler.collectGarbage`): no code of the app is involved. False when it did not work.
  */
 export async function collectGarbage(url: string | undefined): Promise<boolean> {
   if (!url) return false;
-  const ws = new WebSocket(url);
+  let session: Inspector | undefined;
   try {
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    for (let id = 1; id <= 2; id++) {
-      const done = new Promise<void>((resolve) => {
-        const on = (data: Buffer) => {
-          if ((JSON.parse(data.toString()) as { id?: number }).id !== id) return;
-          ws.off('message', on);
-          resolve();
-        };
-        ws.on('message', on);
-      });
-      ws.send(JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }));
-      await done;
-    }
+    session = await Inspector.open(url);
+    await session.send('HeapProfiler.collectGarbage');
+    await session.send('HeapProfiler.collectGarbage');
     return true;
   } catch {
     return false;
   } finally {
-    ws.close();
+    session?.close();
   }
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+export interface CpuProfile {
+  nodes: ProfileNode[];
+  samples?: number[];
+  startTime: number;
+  endTime: number;
+}
+
+/** Samples an app's CPU (V8's profiler, over the inspector) while `during` runs. */
+export async function profileWhile<T>(
+  url: string | undefined,
+  during: () => Promise<T>,
+): Promise<{ result: T; profile?: CpuProfile }> {
+  if (!url) return { result: await during() };
+  const session = await Inspector.open(url);
+  try {
+    await session.send('Profiler.enable');
+    await session.send('Profiler.setSamplingInterval', { interval: 500 });
+    await session.send('Profiler.start');
+    const result = await during();
+    const { profile } = await session.send<{ profile: CpuProfile }>('Profiler.stop');
+    await session.send('Profiler.disable');
+    return { result, profile };
+  } finally {
+    session.close();
+  }
+}
+
+/**
+ * Where a profile's samples fell: by function (self time) and by origin — livefeed's own code,
+ * each npm package, Node internals, GC, idle.
+ */
+export function summariseProfile(profile: CpuProfile, top = 15) {
+  const total = profile.nodes.reduce((s, node) => s + (node.hitCount ?? 0), 0) || 1;
+  const byFunction = new Map<string, number>();
+  const byOrigin = new Map<string, number>();
+  for (const node of profile.nodes) {
+    const hits = node.hitCount ?? 0;
+    if (!hits) continue;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const file = url.replace(/^file:\/\//, '');
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1];
+    const origin =
+      pkg ??
+      (file.startsWith('node:')
+        ? 'node internals'
+        : file.includes('/dist/')
+          ? 'livefeed code (dist)'
+          : functionName.startsWith('(')
+            ? functionName
+            : file
+              ? 'other'
+              : 'native / V8 builtins');
+    byOrigin.set(origin, (byOrigin.get(origin) ?? 0) + hits);
+    const where = file ? `${path.basename(file)}:${lineNumber + 1}` : '';
+    const key = `${functionName || '(anonymous)'} ${where}`.trim() + (pkg ? ` [${pkg}]` : '');
+    byFunction.set(key, (byFunction.get(key) ?? 0) + hits);
+  }
+  const share = (m: Map<string, number>) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, hits]) => ({ name, percent: round((hits / total) * 100, 1) }));
+  return {
+    seconds: round((profile.endTime - profile.startTime) / 1e6, 1),
+    byOrigin: share(byOrigin),
+    byFunction: share(byFunction),
+  };
 }
 
 /** Median of five readings, each after `gc`, once things had 1.5 s to settle. */

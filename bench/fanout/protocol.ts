@@ -40,6 +40,8 @@ export type WorkerCommand =
       readonly concurrency: number;
       /** Counted as "at head" once a socket holds this version (storm); undefined: not tracked. */
       readonly headVersion?: number;
+      /** Each socket starts after a random delay up to this (ms); 0 or absent: no delay. */
+      readonly spreadMs?: number;
       readonly marker: string;
     }
   | { readonly op: 'reset'; readonly marker: string }
@@ -122,11 +124,19 @@ export type BaselineCommand =
       readonly template: EventTemplate;
       readonly marker: string;
     }
+  /** A story's event log, for catch-ups: `subscribe` with `since` gets the events after it. */
+  | { readonly op: 'seed'; readonly storyId: string; readonly events: readonly StoredEvent[] }
   | { readonly op: 'memory' }
   | { readonly op: 'exit' };
 
+export interface StoredEvent {
+  readonly version: number;
+  readonly [key: string]: unknown;
+}
+
 export type BaselineReply =
   | { readonly type: 'listening'; readonly port: number }
+  | { readonly type: 'seeded'; readonly storyId: string }
   | {
       readonly type: 'ran';
       readonly sent: number;

@@ -12,6 +12,7 @@ import type {
   StoryPointInTime,
   StorySummary,
 } from './event-store.types';
+import { isConnectionError } from './postgres/errors';
 import { poolOf } from './postgres/pool';
 import { readLogRecords, readStateAt, readStoryEvents } from './read/log.reader';
 import { readOutcome, recordRejectionOutcome } from './read/outcome.store';
@@ -86,20 +87,29 @@ export class EventStore {
     return readLogRecords(this.pool, afterPosition, limit);
   }
 
-  /** True when PostgreSQL answers `SELECT 1` within `timeoutMs`. */
+  /**
+   * True when PostgreSQL answers `SELECT 1` within `timeoutMs`. A pooled connection that died while
+   * idle (the server restarted) fails once and is discarded, so the probe tries a second connection
+   * before calling the database unhealthy.
+   */
   async isHealthy(timeoutMs = 1_000): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), timeoutMs);
     });
+    const probe = async (): Promise<boolean> => {
+      const pool = this.pool;
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await pool.query('SELECT 1');
+          return true;
+        } catch (error) {
+          if (attempt >= 2 || !isConnectionError(error)) return false;
+        }
+      }
+    };
     try {
-      const answer = this.pool.query('SELECT 1').then(
-        () => true,
-        () => false,
-      );
-      return await Promise.race([answer, timeout]);
-    } catch {
-      return false; // not initialised, or destroyed
+      return await Promise.race([probe().catch(() => false), timeout]);
     } finally {
       clearTimeout(timer);
     }

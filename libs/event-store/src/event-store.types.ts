@@ -4,7 +4,7 @@ import type { Rejection, RejectionCode, Report, StoryEvent } from '@livefeed/dom
 export interface IncomingReport {
   readonly report: Report;
   /**
-   * When true, an `unknown-entry` rejection is not recorded: the item comes back as `deferred` and the
+   * When true, an `unknown-entry` or `unknown-story` rejection is not recorded: the item comes back as `deferred` and the
    * caller files it again later (an edit that overtook its post, DESIGN decision 6).
    */
   readonly deferUnknownEntry: boolean;

@@ -5,8 +5,13 @@ import { Failpoints, isTransientError } from '@livefeed/common';
 import type { Logger } from 'pino';
 import type { IngestMetrics } from '../observability/ingest.metrics';
 
-/** Deliveries a report naming a not-yet-posted entry waits through before `unknown-entry` stands. */
+/**
+ * Attempts a report naming an entry (or story) that does not exist yet gets before `unknown-entry`
+ * (`unknown-story`) stands: it may have overtaken the report it builds on.
+ */
 export const UNKNOWN_ENTRY_ATTEMPTS = 5;
+/** Reports whose deferrals this process remembers; past it the oldest are forgotten. */
+const DEFERRALS_REMEMBERED = 100_000;
 const RETRY_BASE_MS = 200;
 const RETRY_CAP_MS = 5_000;
 
@@ -34,6 +39,12 @@ export class ReportPipeline {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
+  /**
+   * Deferrals per report id. JetStream's delivery count cannot serve: naks during an outage raise
+   * it too, and an outage must not use up a report's chance to find its entry.
+   */
+  private readonly deferrals = new Map<string, number>();
+
   async handle(messages: readonly InboundReport[]): Promise<void> {
     const now = this.clock().toISOString();
     this.metrics.received.inc(messages.length);
@@ -46,7 +57,8 @@ export class ReportPipeline {
         fallbackId: `seq:${message.seq}`,
       });
       if (parsed.ok) {
-        const deferUnknownEntry = message.deliveryCount < UNKNOWN_ENTRY_ATTEMPTS;
+        const deferUnknownEntry =
+          (this.deferrals.get(parsed.report.id) ?? 0) < UNKNOWN_ENTRY_ATTEMPTS - 1;
         pending.push({ message, item: { report: parsed.report, deferUnknownEntry } });
       } else {
         invalid.push({ message, rejection: parsed.rejection });
@@ -65,7 +77,7 @@ export class ReportPipeline {
     await this.publish(results);
     this.failpoints.hit('after-publish');
 
-    pending.forEach(({ message }, i) => this.settle(message, results[i]));
+    pending.forEach(({ message, item }, i) => this.settle(message, item.report.id, results[i]));
     for (const { message } of invalid) message.term();
   }
 
@@ -108,13 +120,20 @@ export class ReportPipeline {
     await this.publisher.publishEvents(events);
   }
 
-  private settle(message: InboundReport, result: Outcome | undefined): void {
+  private settle(message: InboundReport, reportId: string, result: Outcome | undefined): void {
     if (result === undefined || result.kind === 'failed') {
       message.nak(retryDelayMs(message.deliveryCount));
     } else if (result.kind === 'deferred') {
       this.metrics.deferred.inc();
-      message.nak(retryDelayMs(message.deliveryCount));
+      const attempts = (this.deferrals.get(reportId) ?? 0) + 1;
+      this.deferrals.delete(reportId);
+      this.deferrals.set(reportId, attempts);
+      if (this.deferrals.size > DEFERRALS_REMEMBERED) {
+        this.deferrals.delete(this.deferrals.keys().next().value as string);
+      }
+      message.nak(retryDelayMs(attempts));
     } else {
+      this.deferrals.delete(reportId);
       message.ack();
     }
   }

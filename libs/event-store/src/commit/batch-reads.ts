@@ -1,7 +1,17 @@
 import type { Rejection, RejectionCode, Report, StoryEvent } from '@livefeed/domain';
 import type { Sql } from '../postgres/pool';
 import { isoFromJson } from '../postgres/timestamps';
-import { toStoryEvent, type ClaimRow, type EntryRow, type EventRow, type FigureRow, type StoryRow } from '../read/rows';
+import {
+  claimFromJson,
+  entryFromJson,
+  storyFromJson,
+  toStoryEvent,
+  type ClaimRow,
+  type EntryRow,
+  type EventRow,
+  type FigureRow,
+  type StoryRow,
+} from '../read/rows';
 import type { LoadedStory } from './story-workspace';
 
 /** A report decided before: its first outcome stands (CONTRACT section 1). */
@@ -50,11 +60,14 @@ export interface BatchState {
 }
 
 // One statement, one round trip and one snapshot for everything the batch needs to decide. Each part is
-// aggregated to JSON, so one row carries five result sets.
+// aggregated to JSON, so one row carries five result sets. Keys are joined from unnest() rather than
+// matched with "= ANY(array)": hundreds of ids made that a sequential scan testing each row against the
+// whole array.
 const LOAD_BATCH_STATE = `
   SELECT
-    (SELECT coalesce(json_agg(x), '[]') FROM (${OUTCOME_WITH_EVENT} WHERE o.report_id = ANY($1::text[])) AS x) AS outcomes,
-    (SELECT coalesce(json_agg(s), '[]') FROM stories s WHERE s.id = ANY($2::text[])) AS stories,
+    (SELECT coalesce(json_agg(x), '[]')
+       FROM (${OUTCOME_WITH_EVENT} WHERE o.report_id IN (SELECT unnest($1::text[]))) AS x) AS outcomes,
+    (SELECT coalesce(json_agg(s), '[]') FROM unnest($2::text[]) AS k(id) JOIN stories s USING (id)) AS stories,
     (SELECT coalesce(json_agg(e), '[]')
        FROM unnest($3::text[], $4::text[]) AS k(story_id, entry_id) JOIN entries e USING (story_id, entry_id)) AS entries,
     (SELECT coalesce(json_agg(f), '[]')
@@ -74,7 +87,7 @@ interface LoadedRow {
 export async function readBatchState(sql: Sql, reports: readonly Report[], storyIds: readonly string[]): Promise<BatchState> {
   const entryKeys = keysOf(reports, (r) => ('entryId' in r.data ? r.data.entryId : undefined));
   const figureKeys = keysOf(reports, (r) => (r.type === 'figure.reported' ? r.data.figureId : undefined));
-  const [row] = await sql.prepared<LoadedRow>('event_store_load_batch_state', LOAD_BATCH_STATE, [
+  const [row] = await sql.query<LoadedRow>(LOAD_BATCH_STATE, [
     [...new Set(reports.map((r) => r.id))],
     storyIds,
     entryKeys.storyIds,
@@ -84,30 +97,23 @@ export async function readBatchState(sql: Sql, reports: readonly Report[], story
   ]);
 
   const prior = new Map<string, PriorOutcome>();
-  for (const o of row.outcomes) {
-    const timed = o.status === 'accepted' && o.occurred_at && o.recorded_at;
-    prior.set(
-      o.outcome_report_id,
-      toPriorOutcome(timed ? { ...o, occurred_at: isoFromJson(o.occurred_at!), recorded_at: isoFromJson(o.recorded_at!) } : o),
-    );
-  }
-  const stories = new Map<string, { story: StoryRow | undefined; entries: EntryRow[]; figures: FigureRow[]; claims: ClaimRow[] }>();
+  for (const o of row.outcomes) prior.set(o.outcome_report_id, toPriorOutcome(eventTimesFromJson(o)));
+  const stories = new Map<string, Loading>();
   for (const id of storyIds) stories.set(id, { story: undefined, entries: [], figures: [], claims: [] });
   const of = (id: string) => stories.get(id)!;
-  for (const s of row.stories) {
-    of(s.id).story = { ...s, opened_at: isoFromJson(s.opened_at), updated_at: isoFromJson(s.updated_at) };
-  }
-  for (const e of row.entries) {
-    of(e.story_id).entries.push({
-      ...e,
-      posted_at: isoFromJson(e.posted_at),
-      edited_at: isoFromJson(e.edited_at),
-      retracted_at: isoFromJson(e.retracted_at),
-    });
-  }
+  for (const s of row.stories) of(s.id).story = storyFromJson(s);
+  for (const e of row.entries) of(e.story_id).entries.push(entryFromJson(e));
   for (const f of row.figures) of(f.story_id).figures.push(f);
-  for (const c of row.claims) of(c.story_id).claims.push({ ...c, reported_at: isoFromJson(c.reported_at) });
+  for (const c of row.claims) of(c.story_id).claims.push(claimFromJson(c));
   return { prior, stories };
+}
+
+type Loading = { story: StoryRow | undefined; entries: EntryRow[]; figures: FigureRow[]; claims: ClaimRow[] };
+
+function eventTimesFromJson(o: OutcomeRow): OutcomeRow {
+  return o.occurred_at && o.recorded_at
+    ? { ...o, occurred_at: isoFromJson(o.occurred_at), recorded_at: isoFromJson(o.recorded_at) }
+    : o;
 }
 
 function keysOf(reports: readonly Report[], idOf: (r: Report) => string | undefined) {

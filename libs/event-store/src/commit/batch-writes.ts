@@ -40,7 +40,7 @@ export async function appendEvents(sql: Sql, events: readonly StoryEvent[]): Pro
     o: e.occurredAt,
     w: e.recordedAt,
   }));
-  await sql.prepared('event_store_append_events', APPEND_EVENTS, [JSON.stringify(rows), LOCK_SPACE.logOrder]);
+  await sql.query(APPEND_EVENTS, [JSON.stringify(rows), LOCK_SPACE.logOrder]);
 }
 
 // Data-modifying CTEs all run to completion, in one statement; each touches its own table.
@@ -152,7 +152,7 @@ export async function writeProjectionsAndOutcomes(
       ? { i: o.event.reportId, s: o.event.storyId, v: o.event.version }
       : { i: o.rejection.reportId, s: o.rejection.storyId, c: o.rejection.code, m: o.rejection.message },
   );
-  await sql.prepared('event_store_write_projections', WRITE_PROJECTIONS_AND_OUTCOMES, [
+  await sql.query(WRITE_PROJECTIONS_AND_OUTCOMES, [
     JSON.stringify(stories),
     JSON.stringify(entries),
     JSON.stringify(figures),

@@ -9,7 +9,7 @@ import { appendEvents, writeProjectionsAndOutcomes } from './batch-writes';
 import { decideBatch } from './decide-batch';
 
 /**
- * Decides and records a batch of reports in one transaction (see EventStore.commitBatch), in five round
+ * Decides and records a batch of reports in one transaction (see EventStore.commitBatch), in six round
  * trips whatever the batch size: BEGIN, story locks, one read, the append, one write of projections and
  * outcomes, COMMIT.
  *
@@ -75,5 +75,5 @@ const LOCK_STORIES = `
     FROM (SELECT DISTINCT hashtext(id) AS k FROM unnest($2::text[]) AS id ORDER BY k) AS keys`;
 
 async function lockStories(sql: Sql, storyIds: readonly string[]): Promise<void> {
-  await sql.prepared('event_store_lock_stories', LOCK_STORIES, [LOCK_SPACE.story, storyIds]);
+  await sql.query(LOCK_STORIES, [LOCK_SPACE.story, storyIds]);
 }

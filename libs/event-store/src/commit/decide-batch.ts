@@ -6,6 +6,8 @@ import { StoryWorkspace, type LoadedStory, type StoryChanges } from './story-wor
 
 type DecidedResult = Exclude<BatchResult, { kind: 'deferred' }>;
 
+const DEFERRABLE: ReadonlySet<string> = new Set(['unknown-entry', 'unknown-story']);
+
 export interface BatchPlan {
   readonly results: BatchResult[];
   readonly events: StoryEvent[];
@@ -51,8 +53,9 @@ export function decideBatch(
       events.push(decision.event);
       outcomes.push({ status: 'accepted', event: decision.event });
       result = { kind: 'accepted', event: decision.event, duplicate: false };
-    } else if (decision.rejection.code === 'unknown-entry' && items[i].deferUnknownEntry) {
-      // Recorded nowhere: the same report id must stay free for the retry.
+    } else if (DEFERRABLE.has(decision.rejection.code) && items[i].deferUnknownEntry) {
+      // Recorded nowhere: the same report id must stay free for the retry. A report can overtake
+      // the one it builds on (its entry's post, or its story's opening) after redeliveries.
       return { kind: 'deferred', rejection: decision.rejection };
     } else {
       outcomes.push({ status: 'rejected', rejection: decision.rejection });

@@ -15,9 +15,9 @@ export class CreateStoryProjections1764000000002 implements MigrationInterface {
         version     integer     NOT NULL CHECK (version > 0),
         opened_at   timestamptz NOT NULL,
         updated_at  timestamptz NOT NULL,
-        -- getStory, storyVersion and the batch's "WHERE id = ANY($1)". No index serves listStories: it
-        -- returns every public story anyway, and an index on updated_at would be rewritten by every event
-        -- (this way an event's UPDATE of its story stays HOT).
+        -- getStory and storyVersion "WHERE id = $1", the batch's "unnest($2) k(id) JOIN stories USING (id)".
+        -- No index serves listStories: it returns every public story anyway, and an index on updated_at
+        -- would be rewritten by every event (without one, an event's UPDATE of its story stays HOT).
         CONSTRAINT stories_pkey PRIMARY KEY (id)
       ) WITH (fillfactor = 90)`);
 
@@ -36,8 +36,9 @@ export class CreateStoryProjections1764000000002 implements MigrationInterface {
         pinned            boolean     NOT NULL DEFAULT false,
         retracted_reason  text,
         retracted_at      timestamptz,
-        -- The batch's "(story_id, entry_id) IN (...)" and getStory's "WHERE story_id = $1" (the story's
-        -- rows, a story's few hundred, are then sorted by posted_at DESC, posted_version DESC without an index).
+        -- The batch's "unnest($3, $4) k(story_id, entry_id) JOIN entries USING (story_id, entry_id)" and
+        -- getStory's "WHERE story_id = $1" (a story's few hundred entries are then sorted by posted_at DESC,
+        -- posted_version DESC without an index: one more index would cost every append).
         CONSTRAINT entries_pkey PRIMARY KEY (story_id, entry_id)
       ) WITH (fillfactor = 90)`);
 
@@ -48,7 +49,8 @@ export class CreateStoryProjections1764000000002 implements MigrationInterface {
         label          text    NOT NULL,
         unit           text,
         first_version  integer NOT NULL,
-        -- The batch's "(story_id, figure_id) IN (...)" and getStory's "WHERE story_id = $1".
+        -- The batch's "unnest($5, $6) k(story_id, figure_id) JOIN figures USING (…)" and getStory's
+        -- "WHERE story_id = $1".
         CONSTRAINT figures_pkey PRIMARY KEY (story_id, figure_id)
       )`);
 
@@ -62,7 +64,8 @@ export class CreateStoryProjections1764000000002 implements MigrationInterface {
         qualifier      text             NOT NULL,
         reported_at    timestamptz      NOT NULL,
         first_version  integer          NOT NULL,
-        -- The batch's "(story_id, figure_id) IN (...)" and getStory's "WHERE story_id = $1".
+        -- The batch's "unnest($5, $6) k(story_id, figure_id) JOIN figure_claims USING (…)" (a prefix of
+        -- the key) and getStory's "WHERE story_id = $1"; also the upsert's ON CONFLICT target.
         CONSTRAINT figure_claims_pkey PRIMARY KEY (story_id, figure_id, source_name)
       ) WITH (fillfactor = 90)`);
   }

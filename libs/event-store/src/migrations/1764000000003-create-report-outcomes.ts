@@ -14,7 +14,8 @@ export class CreateReportOutcomes1764000000003 implements MigrationInterface {
         code        text,
         message     text,
         decided_at  timestamptz NOT NULL,
-        -- getOutcome, recordRejection's ON CONFLICT and the batch's "WHERE report_id = ANY($1)".
+        -- getOutcome "WHERE report_id = $1", recordRejection's ON CONFLICT and the batch's
+        -- "WHERE o.report_id IN (SELECT unnest($1))".
         CONSTRAINT report_outcomes_pkey PRIMARY KEY (report_id),
         CONSTRAINT report_outcomes_shape_check CHECK (
           (status = 'accepted' AND version IS NOT NULL AND code IS NULL)

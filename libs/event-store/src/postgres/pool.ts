@@ -17,11 +17,6 @@ export function poolOf(dataSource: DataSource): Pool {
 /** Runs parameterised SQL and returns rows; timestamptz values come back as ISO strings. */
 export interface Sql {
   query<R extends QueryResultRow>(text: string, values?: readonly unknown[]): Promise<R[]>;
-  /**
-   * The same through a named prepared statement: parsed and planned once per connection, for the
-   * statements of the hot path.
-   */
-  prepared<R extends QueryResultRow>(name: string, text: string, values: readonly unknown[]): Promise<R[]>;
 }
 
 /**
@@ -53,8 +48,6 @@ export function sqlOn(target: Pool | PoolClient): Sql {
   return {
     query: async <R extends QueryResultRow>(text: string, values?: readonly unknown[]) =>
       (await target.query<R>({ text, values: values as unknown[] | undefined, types: ISO_TIMESTAMPS })).rows,
-    prepared: async <R extends QueryResultRow>(name: string, text: string, values: readonly unknown[]) =>
-      (await target.query<R>({ name, text, values: values as unknown[], types: ISO_TIMESTAMPS })).rows,
   };
 }
 
@@ -84,22 +77,5 @@ export async function inTransaction<T>(pool: Pool, work: (sql: Sql) => Promise<T
     }
     await sql.query('COMMIT');
     return result;
-  });
-}
-
-/**
- * Several reads that must agree with each other (a story row and its entries), from one snapshot even
- * while batches commit between the statements.
- */
-export async function inSnapshot<T>(pool: Pool, work: (sql: Sql) => Promise<T>): Promise<T> {
-  return withClient(pool, async (sql) => {
-    await sql.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    try {
-      return await work(sql);
-    } finally {
-      await sql.query('ROLLBACK').catch((error: unknown) => {
-        throw new DiscardConnection(error);
-      });
-    }
   });
 }

@@ -8,27 +8,28 @@ const SUSPECT = /[\u0000\uD800-\uDFFF]/;
  * PostgreSQL text and jsonb cannot hold U+0000, and jsonb refuses unpaired surrogates: a report carrying
  * one would fail its whole batch forever. Such characters become U+FFFD (what a UTF-8 encoder does
  * with a lone surrogate) before the report is decided, so the event that is stored and the event that is
- * published are the same. Returns `value` itself when nothing needs replacing (the usual case).
+ * published are the same. Returns `value` itself when nothing needs replacing (the usual case, checked
+ * without allocating).
  */
 export function storableText<T>(value: T): T {
-  return clean(value) as T;
+  return suspect(value) ? (clean(value) as T) : value;
+}
+
+function suspect(value: unknown): boolean {
+  if (typeof value === 'string') return SUSPECT.test(value);
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some(suspect);
+  for (const key in value) {
+    if (SUSPECT.test(key) || suspect((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
 }
 
 function clean(value: unknown): unknown {
-  if (typeof value === 'string') return SUSPECT.test(value) ? value.replace(UNSTORABLE, '\uFFFD') : value;
-  if (Array.isArray(value)) {
-    const items = value.map(clean);
-    return items.some((item, i) => item !== value[i]) ? items : value;
-  }
+  if (typeof value === 'string') return value.replace(UNSTORABLE, '\uFFFD');
+  if (Array.isArray(value)) return value.map(clean);
   if (typeof value === 'object' && value !== null) {
-    let changed = false;
-    const entries = Object.entries(value).map(([key, item]) => {
-      const k = clean(key) as string;
-      const v = clean(item);
-      changed ||= k !== key || v !== item;
-      return [k, v] as const;
-    });
-    return changed ? Object.fromEntries(entries) : value;
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [clean(key), clean(item)]));
   }
   return value;
 }

@@ -1,4 +1,5 @@
 import type { Correction, Entry, EntryKind, Figure, Qualifier, Source, StoryEvent, StoryState } from '@livefeed/domain';
+import { isoFromJson } from '../postgres/timestamps';
 
 /** Rows as `Sql` returns them: timestamptz as ISO strings (see timestamps.ts), jsonb parsed, int8 as strings. */
 export interface StoryRow {
@@ -128,6 +129,23 @@ export function toStoryEvent(row: EventRow): StoryEvent {
     recordedAt: row.recorded_at,
   } as unknown as StoryEvent;
 }
+
+/*
+ * Rows that travelled inside json_agg: timestamptz there is printed as `…+00:00`, not as the column
+ * parser gives it, so each instant is rewritten to the contract's form.
+ */
+export const storyFromJson = (s: StoryRow): StoryRow => ({
+  ...s,
+  opened_at: isoFromJson(s.opened_at),
+  updated_at: isoFromJson(s.updated_at),
+});
+export const entryFromJson = (e: EntryRow): EntryRow => ({
+  ...e,
+  posted_at: isoFromJson(e.posted_at),
+  edited_at: isoFromJson(e.edited_at),
+  retracted_at: isoFromJson(e.retracted_at),
+});
+export const claimFromJson = (c: ClaimRow): ClaimRow => ({ ...c, reported_at: isoFromJson(c.reported_at) });
 
 /** The events columns in EventRow's shape, for SELECTs (`e` is the table alias). */
 export const EVENT_COLUMNS = 'e.story_id, e.version, e.type, e.data, e.report_id, e.author, e.occurred_at, e.recorded_at';

@@ -1,24 +1,45 @@
 import type { StoryState } from '@livefeed/domain';
 import type { Pool } from 'pg';
 import type { StorySummary } from '../event-store.types';
-import { inSnapshot, sqlOn } from '../postgres/pool';
-import { toEntry, toFigures, toStoryState, type ClaimRow, type EntryRow, type FigureRow, type StoryRow } from './rows';
+import { sqlOn } from '../postgres/pool';
+import {
+  claimFromJson,
+  entryFromJson,
+  storyFromJson,
+  toEntry,
+  toFigures,
+  toStoryState,
+  type ClaimRow,
+  type EntryRow,
+  type FigureRow,
+  type StoryRow,
+} from './rows';
+
+// One statement, so the story row and its entries and figures come from one snapshot even while batches
+// commit, in one round trip.
+const READ_STORY = `
+  SELECT row_to_json(s) AS story,
+         (SELECT coalesce(json_agg(e ORDER BY e.posted_at DESC, e.posted_version DESC), '[]')
+            FROM entries e WHERE e.story_id = s.id) AS entries,
+         (SELECT coalesce(json_agg(f ORDER BY f.first_version), '[]')
+            FROM figures f WHERE f.story_id = s.id) AS figures,
+         (SELECT coalesce(json_agg(c ORDER BY c.first_version), '[]')
+            FROM figure_claims c WHERE c.story_id = s.id) AS claims
+    FROM stories s
+   WHERE s.id = $1`;
 
 /** A story's state from the projection tables, in the shape of CONTRACT section 3. */
 export async function readStory(pool: Pool, id: string): Promise<StoryState | null> {
-  return inSnapshot(pool, async (sql) => {
-    const [story] = await sql.query<StoryRow>('SELECT * FROM stories WHERE id = $1', [id]);
-    if (!story) return null;
-    const entries = await sql.query<EntryRow>(
-      'SELECT * FROM entries WHERE story_id = $1 ORDER BY posted_at DESC, posted_version DESC',
-      [id],
-    );
-    const figures = await sql.query<FigureRow>('SELECT * FROM figures WHERE story_id = $1 ORDER BY first_version', [id]);
-    const claims = figures.length
-      ? await sql.query<ClaimRow>('SELECT * FROM figure_claims WHERE story_id = $1 ORDER BY first_version', [id])
-      : [];
-    return toStoryState(story, entries.map(toEntry), toFigures(figures, claims));
-  });
+  const [row] = await sqlOn(pool).query<{ story: StoryRow; entries: EntryRow[]; figures: FigureRow[]; claims: ClaimRow[] }>(
+    READ_STORY,
+    [id],
+  );
+  if (!row) return null;
+  return toStoryState(
+    storyFromJson(row.story),
+    row.entries.map((e) => toEntry(entryFromJson(e))),
+    toFigures(row.figures, row.claims.map(claimFromJson)),
+  );
 }
 
 /** Public stories, live first, most recently updated first (CONTRACT section 5, `GET /api/stories`). */

@@ -11,6 +11,8 @@ export interface TestStore {
   readonly url: string;
   readonly dataSource: DataSource;
   readonly store: EventStore;
+  /** Errors the pools reported about idle connections (instead of logging them). */
+  readonly poolErrors: Error[];
   /** Another DataSource on the same database (a second worker); closed by `close`. */
   connect(hooks?: EventStoreHooks): Promise<{ dataSource: DataSource; store: EventStore }>;
   close(): Promise<void>;
@@ -20,8 +22,9 @@ export async function openTestStore(hooks: EventStoreHooks = {}): Promise<TestSt
   const db = await createTestDatabase();
   await prepareDatabase(db.url);
   const opened: DataSource[] = [];
+  const poolErrors: Error[] = [];
   const connect = async (h: EventStoreHooks = {}) => {
-    const dataSource = await createDataSource(db.url).initialize();
+    const dataSource = await createDataSource(db.url, { onPoolError: (e) => poolErrors.push(e) }).initialize();
     opened.push(dataSource);
     return { dataSource, store: new EventStore(dataSource, h) };
   };
@@ -29,6 +32,7 @@ export async function openTestStore(hooks: EventStoreHooks = {}): Promise<TestSt
   return {
     url: db.url,
     ...first,
+    poolErrors,
     connect,
     close: async () => {
       await Promise.all(opened.map((d) => d.destroy()));
