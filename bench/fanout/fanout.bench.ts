@@ -5,10 +5,11 @@
  *
  *   npx nest build ingest && npx nest build gateway
  *   npx tsx bench/fanout/fanout.bench.ts [--subscribers=2000] [--rate=20] [--seconds=10]
- *     [--stories=100] [--idle=5000] [--storm=5000] [--stormVersion=300] [--workers=4]
- *     [--connectConcurrency=50] [--satStart=25] [--satFactor=1.5] [--satSteps=6] [--satSeconds=4]
- *     [--client=raw|sio] [--scenarios=memory,one,spread,saturation,storm] [--baseline=1]
- *     [--gc=1] [--profile=0] [--deadline=420]
+ *     [--stories=100] [--spreadRate=<rate>] [--idle=5000] [--storm=5000] [--stormVersion=300]
+ *     [--stormSpreadMs=0] [--stormWaitSeconds=40] [--workers=4] [--connectConcurrency=50]
+ *     [--satStart=25] [--satFactor=1.5] [--satSteps=6] [--satSeconds=4] [--client=raw|sio]
+ *     [--scenarios=memory,one,spread,saturation,storm] [--baseline=1] [--baselineBacklog=511]
+ *     [--gc=1] [--profile=0] [--deadline=420] [--ingestEntry=<main.js>] [--gatewayEntry=<main.js>]
  *
  * Scenarios, livefeed then baseline back to back (so both see the same machine):
  * - `memory`: gateway RSS and heap (its /metrics) before and after `idle` subscribed sockets that
@@ -19,19 +20,29 @@
  *   with id `<marker>:<seq>:<publish epoch ms>`; the baseline emits events of the same shape and
  *   size stamped with their emit time. The bench also times each report to its event on
  *   `<root>.events.*` (publish→committed), which splits livefeed's latency into ingest and gateway.
- * - `spread`: the same number of sockets over `stories` stories, every story at `rate` updates/s
- *   (so every socket still receives `rate` events/s and deliveries/s compare with `one`).
+ * - `spread`: the same number of sockets over `stories` stories, every story at `spreadRate`
+ *   updates/s (default `rate`: every socket still receives `rate` events/s, deliveries/s compare
+ *   with `one`, and ingest takes `stories × rate` reports/s).
  * - `saturation`: `one`'s layout at `satStart × satFactor^k` updates/s, `satSeconds` per step,
- *   until a step misses its offered load (< 95 % delivered within 3 s), its p99 passes 1 s, or a
- *   socket is dropped. Max deliveries/s = the best rate a step achieved (an overloaded step
- *   delivers at capacity).
+ *   until two steps in a row deliver < 85 % of their offer (or a socket is dropped). Max
+ *   deliveries/s = the best rate a step achieved (an overloaded step delivers at capacity,
+ *   backlog included); "kept up" = ≥ 95 % delivered within 3 s, p99 ≤ 1 s, no drops.
  * - `storm`: `storm` sockets holding random versions 0..stormVersion of a story this gateway has
  *   never served (it starts after the stories are filed) connect and subscribe with `since` all at
  *   once, retrying failed connections like socket.io-client (1 s doubling to 5 s, ±50 %): time
- *   until every socket holds the head; gaps, repeats, events received against events owed.
+ *   until every socket holds the head; gaps, repeats, events received against events owed. The
+ *   baseline serves the same catch-up (the same events, one emit each) from memory.
  *
  * Load: `workers` processes (client-worker.ts) share the sockets. CPU time of every process over
  * each window is reported (% of one core), with the machine's total, to show what saturated.
+ * `--profile=1` also samples the gateway's CPU over each livefeed scenario (V8 profiler over the
+ * inspector; bench/results/fanout-gateway-<scenario>.cpuprofile, summarised in the report) and
+ * the heap retained per idle subscriber by allocation site.
+ *
+ * Read the baseline column knowing that the baseline pays neither for ingest, NATS and PostgreSQL
+ * (which share the same cores with livefeed's gateway) nor for the wait before an event reaches the
+ * gateway: its latency starts at its own emit.
+ *
  * Everything runs on 127.0.0.1; the database and both streams are deleted at the end.
  */
 import { randomBytes } from 'node:crypto';
@@ -43,7 +54,7 @@ import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { subjectsFor, type Subjects } from '../../libs/common/src/config';
 import { createTestDatabase } from '../../libs/common/src/testing/isolation';
-import { type AppProcess, startApp } from '../../test/support/processes';
+import type { AppProcess } from '../../test/support/processes';
 import { arg, writeReport } from '../lib/report';
 import { summarise } from '../lib/stats';
 import {
@@ -61,8 +72,10 @@ import {
   pidsNamed,
   profileWhile,
   round,
+  sampleHeap,
   sampleMemory,
   sleep,
+  startBuilt,
   summariseProfile,
   warnings,
 } from './harness';
@@ -86,6 +99,8 @@ const P = {
   rate: arg('rate', 20),
   seconds: arg('seconds', 10),
   stories: arg('stories', 100),
+  /** Updates/s per story in `spread`; by default `rate`, so every socket gets as many as in `one`. */
+  spreadRate: arg('spreadRate', arg('rate', 20)),
   idle: arg('idle', 5000),
   storm: arg('storm', 5000),
   stormVersion: arg('stormVersion', 300),
@@ -109,6 +124,9 @@ const P = {
   gc: arg('gc', 1) !== 0,
   profile: arg('profile', 0) !== 0,
   deadline: arg('deadline', 420),
+  /** Another build's main.js to run instead of dist/apps/<app> (compare builds). */
+  ingestEntry: strArg('ingestEntry', '') || undefined,
+  gatewayEntry: strArg('gatewayEntry', '') || undefined,
   reservoir: arg('reservoir', 100_000),
 };
 const runs = (s: Scenario) => P.scenarios.includes(s);
@@ -223,28 +241,58 @@ async function fileAndWait(
 }
 
 /**
- * Times each report of a window from publish to its event on `<root>.events.<story>` (committed
- * and published by ingest, as the gateway's feed receives it).
+ * Times each report of a window from publish to the first appearance of its event on
+ * `<root>.events.<story>` (committed and published by ingest, as the gateway's feed gets it).
+ * Later copies of an event (ingest re-publishes the events of redelivered reports; the stream
+ * drops them by message id) are counted, not timed.
  */
 function tapEvents(nc: NatsConnection, subjects: Subjects) {
   return (marker: string) => {
     const samples: number[] = [];
+    const seen = new Set<string>();
+    let republished = 0;
     const sub = nc.subscribe(subjects.eventsAll, {
       callback: (_e: Error | null, msg: Msg) => {
         const now = wallClock();
         const { reportId } = msg.json<{ reportId?: string }>();
-        if (typeof reportId === 'string' && reportId.startsWith(`${marker}:`)) {
-          samples.push(now - stampOf(reportId));
+        if (typeof reportId !== 'string' || !reportId.startsWith(`${marker}:`)) return;
+        if (seen.has(reportId)) {
+          republished += 1;
+          return;
         }
+        seen.add(reportId);
+        samples.push(now - stampOf(reportId));
       },
     });
     return () => {
       sub.unsubscribe();
-      return summarise(samples);
+      return { ...summarise(samples), republished };
     };
   };
 }
 type Tap = ReturnType<typeof tapEvents>;
+
+interface IngestHealth {
+  reports: number;
+  deliveries: number;
+  redelivered: number;
+  ackPending: number;
+  pending: number;
+}
+
+/** How often ingest's consumer was handed each report (1 when every report was acked at once). */
+async function ingestHealth(nc: NatsConnection, subjects: Subjects): Promise<IngestHealth> {
+  const jsm = await jetstreamManager(nc);
+  const stream = await jsm.streams.info(subjects.reportsStream);
+  const [consumer] = await jsm.consumers.list(subjects.reportsStream).next();
+  return {
+    reports: stream.state.messages,
+    deliveries: consumer?.delivered.consumer_seq ?? 0,
+    redelivered: consumer?.num_redelivered ?? 0,
+    ackPending: consumer?.num_ack_pending ?? 0,
+    pending: consumer?.num_pending ?? 0,
+  };
+}
 
 // ---- one load window -----------------------------------------------------------------------
 
@@ -266,8 +314,11 @@ interface LoadResult {
   /** How far the publisher was behind its schedule at its last update (ms). */
   publishLagMs: number;
   latencyMs: Latency;
-  /** Livefeed only: publish → event on the events stream (ingest: decide, commit, publish). */
-  committedMs?: Latency;
+  /**
+   * Livefeed only: publish → event on the events stream (ingest: decide, commit, publish), and
+   * how many extra copies of those events ingest published in the window.
+   */
+  committedMs?: Latency & { republished: number };
   gaps: number;
   repeats: number;
   disconnects: number;
@@ -407,6 +458,7 @@ const describe = (r: LoadResult) =>
 
 async function fixedRate(ctx: Ctx, system: System, kind: 'one' | 'spread'): Promise<LoadResult> {
   const stories = kind === 'one' ? ['one'] : [...ctx.spread];
+  const rate = kind === 'one' ? P.rate : P.spreadRate;
   await openAll(ctx, system, layout(ctx, kind), `${kind} (${stories.length} stories)`);
   const r = await measure(
     ctx,
@@ -415,10 +467,10 @@ async function fixedRate(ctx: Ctx, system: System, kind: 'one' | 'spread'): Prom
       scenario: kind === 'one' ? 'one story' : `${stories.length} stories`,
       subscribers: P.subscribers,
       stories: stories.length,
-      ratePerStory: P.rate,
+      ratePerStory: rate,
       seconds: P.seconds,
     },
-    publisher(ctx, system, kind, P.rate, P.seconds),
+    publisher(ctx, system, kind, rate, P.seconds),
   );
   log(`  ${system} ${kind}: ${describe(r)}`);
   await ctx.pool.close();
@@ -444,7 +496,14 @@ async function saturation(ctx: Ctx, system: System): Promise<LoadResult[]> {
     );
     steps.push(r);
     log(`  ${system} saturation ${rate}/s: ${describe(r)}`);
-    if (!keptUp(r)) break;
+    // Past capacity once a step delivers < 85 % of its offer (or drops sockets): one step more,
+    // clearly overloaded, shows the capacity again, then stop.
+    const overloaded = (x: LoadResult) => x.delivered < 0.85 * x.expected || x.disconnects > 0;
+    if (
+      overloaded(r) &&
+      ((steps.length > 1 && overloaded(steps[steps.length - 2])) || r.disconnects > 0)
+    )
+      break;
     await sleep(1000);
   }
   await ctx.pool.close();
@@ -458,6 +517,12 @@ interface MemoryResult {
   rssPerSubscriber: number;
   heapPerSubscriber: number;
   fullGc: boolean;
+  /** With --profile: sampled live allocations made while the idle sockets connected, per socket. */
+  retainedBySite?: {
+    bytesPerUnit: number;
+    byOrigin: { origin: string; bytesPerUnit: number }[];
+    sites: { site: string; bytesPerUnit: number }[];
+  };
 }
 
 async function memory(ctx: Ctx, system: System): Promise<MemoryResult> {
@@ -471,16 +536,19 @@ async function memory(ctx: Ctx, system: System): Promise<MemoryResult> {
         }
       : async () => undefined;
   const before = await sampleMemory(read, gc);
+  const heap = P.profile && system === 'livefeed' ? await sampleHeap(ctx.inspector) : undefined;
   await openAll(ctx, system, layout(ctx, 'idle'), 'idle');
   const after = await sampleMemory(read, gc);
+  const retained = await heap?.stop(P.idle);
   await ctx.pool.close();
-  const result = {
+  const result: MemoryResult = {
     sockets: P.idle,
     before: { rss: before.rss, heapUsed: before.heapUsed },
     after: { rss: after.rss, heapUsed: after.heapUsed },
     rssPerSubscriber: round((after.rss - before.rss) / P.idle),
     heapPerSubscriber: round((after.heapUsed - before.heapUsed) / P.idle),
     fullGc,
+    ...(retained ? { retainedBySite: retained } : {}),
   };
   log(
     `  ${system} memory: ${result.rssPerSubscriber} B RSS, ${result.heapPerSubscriber} B heap per` +
@@ -625,7 +693,7 @@ async function main(): Promise<void> {
       NATS_URL: natsUrl,
       LIVEFEED_LOG_LEVEL: 'info',
     };
-    const ingest = await startApp('ingest', env);
+    const ingest = await startBuilt('ingest', env, P.ingestEntry);
     cleanups.push(() => stopApp(ingest));
 
     // Stories: `one`, s-0..s-<stories-1>, and `storm` filed up to stormVersion.
@@ -660,10 +728,11 @@ async function main(): Promise<void> {
     // The gateway starts after the stories exist: it has cached nothing of them. Its inspector
     // (127.0.0.1, random port) serves full GCs for memory readings and CPU profiles.
     const inspect = P.gc || P.profile;
-    const gateway = await startApp('gateway', {
-      ...env,
-      ...(inspect ? { NODE_OPTIONS: '--inspect=127.0.0.1:0' } : {}),
-    });
+    const gateway = await startBuilt(
+      'gateway',
+      { ...env, ...(inspect ? { NODE_OPTIONS: '--inspect=127.0.0.1:0' } : {}) },
+      P.gatewayEntry,
+    );
     cleanups.push(() => stopApp(gateway));
     const pool = new WorkerPool(P.client, P.reservoir);
     cleanups.push(() => pool.stop());
@@ -706,7 +775,7 @@ async function main(): Promise<void> {
       const out = { livefeed: undefined, baseline: undefined } as Record<System, T | undefined>;
       for (const system of systems) {
         log(`${what}: ${system}`);
-        if (system !== 'livefeed' || !P.profile) {
+        if (system !== 'livefeed' || !P.profile || what === 'memory') {
           out[system] = await fn(system);
           continue;
         }
@@ -734,8 +803,15 @@ async function main(): Promise<void> {
 
     clearTimeout(watchdog);
     const logged = { gateway: warnings(gateway), ingest: warnings(ingest) };
+    const health = await ingestHealth(nc, subjects).catch(() => undefined);
     await cleanup();
-    report(results, { logged, profiles, seconds: round((wallClock() - began) / 1000), load });
+    report(results, {
+      logged,
+      health,
+      profiles,
+      seconds: round((wallClock() - began) / 1000),
+      load,
+    });
   } finally {
     clearTimeout(watchdog);
     await cleanup();
@@ -756,6 +832,7 @@ function report(
   r: Results,
   extra: {
     logged: Record<string, Record<string, number>>;
+    health?: IngestHealth;
     profiles: Record<string, { file: string } & ReturnType<typeof summariseProfile>>;
     seconds: number;
     load: string[];
@@ -806,7 +883,7 @@ function report(
   fixed(r.one, `${P.subscribers} subscribers on 1 story × ${P.rate} updates/s`);
   fixed(
     r.spread,
-    `${P.subscribers} subscribers over ${P.stories} stories × ${P.rate} updates/s each`,
+    `${P.subscribers} subscribers over ${P.stories} stories × ${P.spreadRate} updates/s each`,
   );
   if (r.saturation?.livefeed) {
     const lf = best(r.saturation.livefeed)!;
@@ -921,15 +998,39 @@ function report(
     '',
     '`machine` is the busy time of all cores (200 = both), `other` the part no listed process accounts for (other tenants, kernel); ' +
       '`nats` and `postgres` count every such process on the machine.',
+    ...(extra.health
+      ? [
+          '',
+          `Ingest consumer at the end: ${n(extra.health.reports)} reports in the stream, handed to ingest ${n(extra.health.deliveries)} times ` +
+            `(${(extra.health.deliveries / Math.max(1, extra.health.reports)).toFixed(1)} per report; ${n(extra.health.redelivered)} being redelivered, ` +
+            `${n(extra.health.ackPending)} awaiting ack, ${n(extra.health.pending)} not yet delivered). ` +
+            `Event copies re-published during the livefeed windows: ${n(live('livefeed').reduce((t, x) => t + (x.committedMs?.republished ?? 0), 0))}.`,
+        ]
+      : []),
     ...(logged.length ? ['', '## Warnings and errors the apps logged', '', ...logged] : []),
     '',
     '## Parameters',
     '',
     '```',
     Object.entries(P)
+      .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `--${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)
       .join(' '),
     '```',
+    ...(r.memory?.livefeed?.retainedBySite
+      ? [
+          '',
+          `## Gateway heap retained per idle subscriber, by allocation site (sampled: ${r.memory.livefeed.retainedBySite.bytesPerUnit} B per socket)`,
+          '',
+          `By the package whose code allocated it (rxjs counted to its caller): ${r.memory.livefeed.retainedBySite.byOrigin.map((o) => `${o.origin} ${o.bytesPerUnit} B`).join(', ')}.`,
+          '',
+          '| bytes per socket | allocated at (innermost first ← callers) |',
+          '| --- | --- |',
+          ...r.memory.livefeed.retainedBySite.sites.map(
+            (x) => `| ${x.bytesPerUnit} | \`${x.site.split(' ← ').reverse().join(' ← ')}\` |`,
+          ),
+        ]
+      : []),
     ...Object.entries(extra.profiles).flatMap(([scenario, p]) => [
       '',
       `## Gateway CPU profile, livefeed ${scenario} (${p.seconds} s, ${p.file})`,

@@ -2,11 +2,12 @@
  * Plumbing of bench/fanout: the client worker pool, the baseline server process, CPU accounting
  * from /proc, and memory readings of the gateway. No measurement policy here.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
-import type { AppProcess } from '../../test/support/processes';
+import { createInterface } from 'node:readline';
+import { type AppProcess, startApp } from '../../test/support/processes';
 import { summarise } from '../lib/stats';
 import {
   type BaselineCommand,
@@ -26,6 +27,64 @@ import {
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// ---- app processes -------------------------------------------------------------------------
+
+/**
+ * `startApp` of test/support, or the same for another build of the app (`entry`: its main.js),
+ * e.g. to measure a known-good ingest while the working tree's is mid-change.
+ */
+export async function startBuilt(
+  app: 'ingest' | 'gateway',
+  env: Record<string, string>,
+  entry?: string,
+): Promise<AppProcess> {
+  if (!entry) return startApp(app, env);
+  const child = spawn(process.execPath, [entry], {
+    env: {
+      ...process.env,
+      LIVEFEED_LOG_LEVEL: 'info',
+      [app === 'ingest' ? 'INGEST_PORT' : 'GATEWAY_PORT']: '0',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${entry} did not start`)), 30_000);
+    const onLine = (line: string) => {
+      lines.push(line);
+      if (lines.length > 5000) lines.splice(0, 1000);
+      try {
+        const entry = JSON.parse(line) as { msg?: string; port?: number };
+        if (entry.msg === 'listening' && typeof entry.port === 'number') {
+          clearTimeout(timer);
+          resolve(entry.port);
+        }
+      } catch {
+        // not JSON
+      }
+    };
+    createInterface({ input: child.stdout! }).on('line', onLine);
+    createInterface({ input: child.stderr! }).on('line', onLine);
+    void exited.then((code) =>
+      reject(new Error(`${entry} exited with ${code}:\n${lines.join('\n')}`)),
+    );
+  });
+  return {
+    port,
+    child,
+    lines,
+    url: `http://127.0.0.1:${port}`,
+    exited,
+    kill: (signal) => void child.kill(signal),
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
 
 // ---- CPU accounting (Linux /proc) ----------------------------------------------------------
 
@@ -537,4 +596,64 @@ export function warnings(app: AppProcess): Record<string, number> {
     }
   }
   return out;
+}
+
+// ---- heap sampling -------------------------------------------------------------------------
+
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapNode[];
+}
+
+/** Starts V8's sampling heap profiler in an app; `stop` returns where live memory was allocated. */
+export async function sampleHeap(url: string | undefined) {
+  if (!url) return undefined;
+  const session = await Inspector.open(url);
+  await session.send('HeapProfiler.enable');
+  await session.send('HeapProfiler.startSampling', { samplingInterval: 1024 });
+  return {
+    /** Live allocations (after a GC, only what is retained), by allocating stack, top first. */
+    async stop(per: number, top = 12) {
+      try {
+        const { profile } = await session.send<{ profile: { head: HeapNode } }>(
+          'HeapProfiler.stopSampling',
+        );
+        const bySite = new Map<string, number>();
+        const byOrigin = new Map<string, number>();
+        const walk = (node: HeapNode, stack: string[], origin: string) => {
+          const { functionName, url: file, lineNumber } = node.callFrame;
+          const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1];
+          // Whose code asked for the memory: the innermost frame outside Node and rxjs internals.
+          const mine = pkg ?? (file.includes('/dist/') ? 'livefeed code (dist)' : undefined);
+          const owner = mine && !(pkg === 'rxjs' && origin !== '(unknown)') ? mine : origin;
+          const frame = file
+            ? `${functionName || '(anonymous)'} ${path.basename(file)}:${lineNumber + 1}${pkg ? ` [${pkg}]` : ''}`
+            : functionName;
+          const here = [...stack, frame].slice(-3);
+          if (node.selfSize > 0) {
+            const key = here.join(' ← ');
+            bySite.set(key, (bySite.get(key) ?? 0) + node.selfSize);
+            byOrigin.set(owner, (byOrigin.get(owner) ?? 0) + node.selfSize);
+          }
+          for (const child of node.children) walk(child, here, owner);
+        };
+        walk(profile.head, [], '(unknown)');
+        const total = [...bySite.values()].reduce((s, x) => s + x, 0);
+        return {
+          bytesPerUnit: round(total / per),
+          byOrigin: [...byOrigin.entries()]
+            .sort((a, b) => b[1] - a[1])
+            .map(([origin, bytes]) => ({ origin, bytesPerUnit: round(bytes / per) })),
+          sites: [...bySite.entries()]
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, top)
+            .map(([site, bytes]) => ({ site, bytesPerUnit: round(bytes / per) })),
+        };
+      } finally {
+        await session.send('HeapProfiler.disable').catch(() => undefined);
+        session.close();
+      }
+    },
+  };
 }

@@ -31,10 +31,10 @@ export interface AppProcess {
 export async function startApp(
   app: 'ingest' | 'gateway',
   env: Record<string, string>,
-  { timeoutMs = 30_000 } = {},
+  { timeoutMs = 30_000, execArgv = [] as string[] } = {},
 ): Promise<AppProcess> {
   const portVar = app === 'ingest' ? 'INGEST_PORT' : 'GATEWAY_PORT';
-  const child = spawn(process.execPath, [entryOf(app)], {
+  const child = spawn(process.execPath, [...execArgv, entryOf(app)], {
     env: { ...process.env, LIVEFEED_LOG_LEVEL: 'info', [portVar]: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

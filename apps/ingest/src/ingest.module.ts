@@ -39,6 +39,7 @@ export class IngestModule {
       maxWaitMs: 5,
       ackWaitMs: r.config.LIVEFEED_ACK_WAIT_MS,
       handler: (messages) => pipeline.handle(messages),
+      settlesLater: true,
       onError: (err: unknown) => r.log.warn({ err }, 'report consumer'),
     });
     consumerRef.current = consumer;
@@ -54,6 +55,7 @@ export class IngestModule {
         { provide: EventStore, useValue: r.store },
         { provide: IngestMetrics, useValue: metrics },
         { provide: ReportConsumer, useValue: consumer },
+        { provide: ReportPipeline, useValue: pipeline },
         { provide: ReportPublisher, useValue: new ReportPublisher(r.nc, subjects) },
         { provide: OutcomeWaiter, useValue: new OutcomeWaiter(r.nc, subjects, r.store) },
         ReportIntake,

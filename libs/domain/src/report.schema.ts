@@ -37,7 +37,10 @@ const rawBody = z.string().min(1).max(LIMITS.reportBytes);
 
 export const sourceSchema = z.object({
   name: text(1, 200),
-  url: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).max(2000).optional(),
+  url: z
+    .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
+    .max(2000)
+    .optional(),
 });
 export type Source = z.infer<typeof sourceSchema>;
 

@@ -23,7 +23,9 @@ export interface DataSourceTuning {
  */
 export function dataSourceOptions(url: string, tuning: DataSourceTuning = {}): PostgresOptions {
   const onPoolError =
-    tuning.onPoolError ?? ((error: Error) => console.warn(`event-store: idle PostgreSQL connection failed: ${error.message}`));
+    tuning.onPoolError ??
+    ((error: Error) =>
+      console.warn(`event-store: idle PostgreSQL connection failed: ${error.message}`));
   return {
     type: 'postgres',
     url,

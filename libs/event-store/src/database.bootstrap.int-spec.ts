@@ -5,7 +5,15 @@ import { prepareDatabase } from './database.bootstrap';
 import { EVENT_STORE_MIGRATIONS } from './migrations';
 
 const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-const TABLES = ['entries', 'events', 'figure_claims', 'figures', 'report_outcomes', 'stories', 'typeorm_migrations'];
+const TABLES = [
+  'entries',
+  'events',
+  'figure_claims',
+  'figures',
+  'report_outcomes',
+  'stories',
+  'typeorm_migrations',
+];
 
 async function tablesOf(url: string): Promise<string[]> {
   const c = new Client({ connectionString: url });
@@ -40,7 +48,10 @@ describe('prepareDatabase', () => {
 
     it('runs every migration, then finds nothing left to run', async () => {
       const first = await prepareDatabase(db.url);
-      expect(first).toEqual({ created: false, migrations: EVENT_STORE_MIGRATIONS.map((m) => m.name) });
+      expect(first).toEqual({
+        created: false,
+        migrations: EVENT_STORE_MIGRATIONS.map((m) => m.name),
+      });
       expect(await tablesOf(db.url)).toEqual(TABLES);
 
       expect(await prepareDatabase(db.url)).toEqual({ created: false, migrations: [] });
@@ -49,12 +60,15 @@ describe('prepareDatabase', () => {
     it('can undo every migration and apply them again', async () => {
       const ds = await createDataSource(db.url).initialize();
       try {
-        for (let i = 0; i < EVENT_STORE_MIGRATIONS.length; i += 1) await ds.undoLastMigration({ transaction: 'each' });
+        for (let i = 0; i < EVENT_STORE_MIGRATIONS.length; i += 1)
+          await ds.undoLastMigration({ transaction: 'each' });
         expect(await tablesOf(db.url)).toEqual(['typeorm_migrations']);
       } finally {
         await ds.destroy();
       }
-      expect((await prepareDatabase(db.url)).migrations).toHaveLength(EVENT_STORE_MIGRATIONS.length);
+      expect((await prepareDatabase(db.url)).migrations).toHaveLength(
+        EVENT_STORE_MIGRATIONS.length,
+      );
       expect(await tablesOf(db.url)).toEqual(TABLES);
     });
   });

@@ -4,8 +4,9 @@ import type { Rejection, RejectionCode, Report, StoryEvent } from '@livefeed/dom
 export interface IncomingReport {
   readonly report: Report;
   /**
-   * When true, an `unknown-entry` or `unknown-story` rejection is not recorded: the item comes back as `deferred` and the
-   * caller files it again later (an edit that overtook its post, DESIGN decision 6).
+   * When true, an `unknown-entry` or `unknown-story` rejection is not recorded: the item comes back as
+   * `deferred` and the caller files it again later (a report that overtook the post or the opening it
+   * builds on, DESIGN decision 6).
    */
   readonly deferUnknownEntry: boolean;
 }

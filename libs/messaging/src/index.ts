@@ -6,3 +6,4 @@ export * from './publishers';
 export * from './event-feed';
 export * from './audience.channel';
 export { backoffDelay, type BackoffPolicy } from './backoff';
+export * from './jetstream.pipeline';

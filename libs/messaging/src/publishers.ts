@@ -2,6 +2,7 @@ import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Subjects } from '@livefeed/common';
 import type { Rejection, StoryEvent } from '@livefeed/domain';
+import { JetStreamPipeline } from './jetstream.pipeline';
 
 /**
  * A subject token for a story id taken from untrusted input: a rejection may concern a report
@@ -13,13 +14,13 @@ function subjectToken(storyId: string): string {
 
 /** Publishes what ingest decided: events to JetStream, rejections to core NATS (CONTRACT sections 1–2). */
 export class EventPublisher {
-  private readonly js: JetStreamClient;
+  private readonly pipeline: JetStreamPipeline;
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly subjects: Subjects,
   ) {
-    this.js = jetstream(nc);
+    this.pipeline = new JetStreamPipeline(nc);
   }
 
   /**
@@ -56,9 +57,11 @@ export class EventPublisher {
   }
 
   private send(event: StoryEvent) {
-    return this.js.publish(this.subjects.events(event.storyId), JSON.stringify(event), {
-      msgID: `${event.storyId}:${event.version}`,
-    });
+    return this.pipeline.publish(
+      this.subjects.events(event.storyId),
+      JSON.stringify(event),
+      `${event.storyId}:${event.version}`,
+    );
   }
 }
 

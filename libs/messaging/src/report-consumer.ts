@@ -34,6 +34,11 @@ export interface ReportConsumerOptions {
   /** Delay after a handler failure: doubles from `initialMs` (250) to `maxMs` (10 s). */
   readonly retry?: BackoffPolicy;
   readonly handler: ReportBatchHandler;
+  /**
+   * The handler may return before it has settled every report (it acks once a background step,
+   * such as publishing, is done); unsettled reports are then left to it rather than nak'd.
+   */
+  readonly settlesLater?: boolean;
   /** Failures the runner survives (handler errors, lost consumer, NATS trouble), for logs and metrics. */
   readonly onError?: (error: Error, context: string) => void;
 }
@@ -226,7 +231,8 @@ export class ReportConsumer {
     try {
       await this.options.handler(reports);
       this.failures = 0;
-      for (const report of reports) if (!report.settled) report.nak();
+      if (!this.options.settlesLater)
+        for (const report of reports) if (!report.settled) report.nak();
       return 0;
     } catch (error) {
       // A transient failure (the database is down): retry the batch after a growing delay, which

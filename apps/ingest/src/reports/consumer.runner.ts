@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { ReportConsumer } from '@livefeed/messaging';
 import { LOGGER } from '../ingest.tokens';
 import { OutcomeWaiter } from './outcome-waiter';
+import { ReportPipeline } from './report-pipeline';
 
 /** Starts taking reports once the app is up; on shutdown stops fetching and finishes the batch. */
 @Injectable()
@@ -15,6 +16,7 @@ export class ConsumerRunner implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     private readonly consumer: ReportConsumer,
     private readonly waiter: OutcomeWaiter,
+    private readonly pipeline: ReportPipeline,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
@@ -26,6 +28,7 @@ export class ConsumerRunner implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationShutdown(): Promise<void> {
     await this.consumer.stop();
+    await this.pipeline.drain();
     this.waiter.stop();
     this.log.info('consumer stopped after its last batch');
   }

@@ -14,6 +14,8 @@ export const UNKNOWN_ENTRY_ATTEMPTS = 5;
 const DEFERRALS_REMEMBERED = 100_000;
 const RETRY_BASE_MS = 200;
 const RETRY_CAP_MS = 5_000;
+/** Committed batches whose publishes may still await their acks. */
+const MAX_BATCHES_IN_FLIGHT = 3;
 
 export function retryDelayMs(deliveryCount: number): number {
   return Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** Math.max(0, deliveryCount - 1));
@@ -44,6 +46,7 @@ export class ReportPipeline {
    * it too, and an outage must not use up a report's chance to find its entry.
    */
   private readonly deferrals = new Map<string, number>();
+  private readonly inflight = new Set<Promise<void>>();
 
   async handle(messages: readonly InboundReport[]): Promise<void> {
     const now = this.clock().toISOString();
@@ -74,11 +77,28 @@ export class ReportPipeline {
     this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
     this.failpoints.hit('after-commit');
 
-    await this.publish(results);
-    this.failpoints.hit('after-publish');
+    // Publishing and acking overlap the next batch's commit: the publishes are on the wire, in
+    // order, before this returns; their acks are awaited in the background, a few batches deep.
+    const settled = this.publish(results).then(
+      () => {
+        this.failpoints.hit('after-publish');
+        pending.forEach(({ message, item }, i) => this.settle(message, item.report.id, results[i]));
+        for (const { message } of invalid) message.term();
+      },
+      (error: unknown) => {
+        // Committed but not announced: redelivery finds the outcomes and publishes again.
+        this.log.warn({ err: error }, 'publishing a batch failed; its reports come back');
+        for (const { message } of [...pending, ...invalid]) message.nak(RETRY_BASE_MS);
+      },
+    );
+    this.inflight.add(settled);
+    void settled.finally(() => this.inflight.delete(settled));
+    while (this.inflight.size >= MAX_BATCHES_IN_FLIGHT) await Promise.race(this.inflight);
+  }
 
-    pending.forEach(({ message, item }, i) => this.settle(message, item.report.id, results[i]));
-    for (const { message } of invalid) message.term();
+  /** Waits until every batch handed over so far is published and acked (graceful shutdown). */
+  async drain(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.all([...this.inflight]);
   }
 
   /** One transaction for the batch; when it fails for a non-transient reason, one per report. */
@@ -104,7 +124,7 @@ export class ReportPipeline {
     return results;
   }
 
-  private async publish(results: readonly Outcome[]): Promise<void> {
+  private publish(results: readonly Outcome[]): Promise<void> {
     const events: StoryEvent[] = [];
     for (const r of results) {
       if (r.kind === 'accepted') {
@@ -117,7 +137,7 @@ export class ReportPipeline {
     }
     // Re-publishing a duplicate's event is deliberate: the first worker may have crashed after
     // commit and before publish; `Nats-Msg-Id: <storyId>:<version>` dedups it downstream.
-    await this.publisher.publishEvents(events);
+    return this.publisher.publishEvents(events);
   }
 
   private settle(message: InboundReport, reportId: string, result: Outcome | undefined): void {

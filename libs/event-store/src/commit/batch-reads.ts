@@ -37,7 +37,9 @@ export const OUTCOME_WITH_EVENT = `
 export function toPriorOutcome(row: OutcomeRow): PriorOutcome {
   if (row.status === 'accepted') {
     if (row.report_id === undefined || row.report_id === null) {
-      throw new Error(`event-store: report ${row.outcome_report_id} is accepted but its event is missing`);
+      throw new Error(
+        `event-store: report ${row.outcome_report_id} is accepted but its event is missing`,
+      );
     }
     return { status: 'accepted', event: toStoryEvent(row as EventRow) };
   }
@@ -84,9 +86,15 @@ interface LoadedRow {
 }
 
 /** Reads what deciding the batch needs. Call it only once the batch's story locks are held. */
-export async function readBatchState(sql: Sql, reports: readonly Report[], storyIds: readonly string[]): Promise<BatchState> {
+export async function readBatchState(
+  sql: Sql,
+  reports: readonly Report[],
+  storyIds: readonly string[],
+): Promise<BatchState> {
   const entryKeys = keysOf(reports, (r) => ('entryId' in r.data ? r.data.entryId : undefined));
-  const figureKeys = keysOf(reports, (r) => (r.type === 'figure.reported' ? r.data.figureId : undefined));
+  const figureKeys = keysOf(reports, (r) =>
+    r.type === 'figure.reported' ? r.data.figureId : undefined,
+  );
   const [row] = await sql.query<LoadedRow>(LOAD_BATCH_STATE, [
     [...new Set(reports.map((r) => r.id))],
     storyIds,
@@ -97,9 +105,11 @@ export async function readBatchState(sql: Sql, reports: readonly Report[], story
   ]);
 
   const prior = new Map<string, PriorOutcome>();
-  for (const o of row.outcomes) prior.set(o.outcome_report_id, toPriorOutcome(eventTimesFromJson(o)));
+  for (const o of row.outcomes)
+    prior.set(o.outcome_report_id, toPriorOutcome(eventTimesFromJson(o)));
   const stories = new Map<string, Loading>();
-  for (const id of storyIds) stories.set(id, { story: undefined, entries: [], figures: [], claims: [] });
+  for (const id of storyIds)
+    stories.set(id, { story: undefined, entries: [], figures: [], claims: [] });
   const of = (id: string) => stories.get(id)!;
   for (const s of row.stories) of(s.id).story = storyFromJson(s);
   for (const e of row.entries) of(e.story_id).entries.push(entryFromJson(e));
@@ -108,7 +118,12 @@ export async function readBatchState(sql: Sql, reports: readonly Report[], story
   return { prior, stories };
 }
 
-type Loading = { story: StoryRow | undefined; entries: EntryRow[]; figures: FigureRow[]; claims: ClaimRow[] };
+type Loading = {
+  story: StoryRow | undefined;
+  entries: EntryRow[];
+  figures: FigureRow[];
+  claims: ClaimRow[];
+};
 
 function eventTimesFromJson(o: OutcomeRow): OutcomeRow {
   return o.occurred_at && o.recorded_at

@@ -150,7 +150,12 @@ export async function writeProjectionsAndOutcomes(
   const decided = outcomes.map((o) =>
     o.status === 'accepted'
       ? { i: o.event.reportId, s: o.event.storyId, v: o.event.version }
-      : { i: o.rejection.reportId, s: o.rejection.storyId, c: o.rejection.code, m: o.rejection.message },
+      : {
+          i: o.rejection.reportId,
+          s: o.rejection.storyId,
+          c: o.rejection.code,
+          m: o.rejection.message,
+        },
   );
   await sql.query(WRITE_PROJECTIONS_AND_OUTCOMES, [
     JSON.stringify(stories),

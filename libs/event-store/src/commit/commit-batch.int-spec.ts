@@ -1,6 +1,14 @@
 import { fold, type Report, type StoryEvent } from '@livefeed/domain';
 import type { BatchResult } from '../event-store.types';
-import { at, countRows, items, nextId, openTestStore, r, type TestStore } from '../testing/store.fixture';
+import {
+  at,
+  countRows,
+  items,
+  nextId,
+  openTestStore,
+  r,
+  type TestStore,
+} from '../testing/store.fixture';
 
 let t: TestStore;
 beforeAll(async () => {
@@ -27,7 +35,12 @@ function everyReportType(story: string): Report[] {
   return [
     r.opened(story, { summary: 'What we know', visibility: 'private' }, { occurredAt: at(0) }),
     r.updated(story, { title: 'Renamed' }, { occurredAt: at(1) }),
-    r.posted(story, 'e1', { source: { name: 'Wire', url: 'https://wire.example/1?a=1&b=2' } }, { occurredAt: at(10) }),
+    r.posted(
+      story,
+      'e1',
+      { source: { name: 'Wire', url: 'https://wire.example/1?a=1&b=2' } },
+      { occurredAt: at(10) },
+    ),
     r.posted(story, 'e2', { kind: 'breaking' }, { occurredAt: at(10) }),
     r.posted(story, 'e3', { kind: 'statement' }, { occurredAt: at(5) }),
     r.edited(story, 'e1', '<p>e1 fixed</p>', 'Spelling of a name', { occurredAt: at(20) }),
@@ -38,8 +51,22 @@ function everyReportType(story: string): Report[] {
     r.pinned(story, 'e1', { occurredAt: at(32) }),
     r.retracted(story, 'e1', 'Could not be verified', { occurredAt: at(40) }),
     r.figure(story, 'deaths', 'Ministry', 10, {}, { occurredAt: at(50) }),
-    r.figure(story, 'deaths', 'Red Cross', 12, { qualifier: 'at-least', unit: 'people', label: 'Killed' }, { occurredAt: at(51) }),
-    r.figure(story, 'deaths', 'Ministry', 11.5, { qualifier: 'approximately' }, { occurredAt: at(52) }),
+    r.figure(
+      story,
+      'deaths',
+      'Red Cross',
+      12,
+      { qualifier: 'at-least', unit: 'people', label: 'Killed' },
+      { occurredAt: at(51) },
+    ),
+    r.figure(
+      story,
+      'deaths',
+      'Ministry',
+      11.5,
+      { qualifier: 'approximately' },
+      { occurredAt: at(52) },
+    ),
     r.figure(story, 'injured', 'Ministry', 0, {}, { occurredAt: at(53) }),
     r.closed(story, { occurredAt: at(60) }),
     r.reopened(story, { occurredAt: at(61) }),
@@ -86,7 +113,12 @@ describe('commitBatch', () => {
         label: 'Figure deaths',
         unit: null,
         bySource: [
-          { source: { name: 'Ministry' }, value: 11.5, qualifier: 'approximately', reportedAt: at(52) },
+          {
+            source: { name: 'Ministry' },
+            value: 11.5,
+            qualifier: 'approximately',
+            reportedAt: at(52),
+          },
           { source: { name: 'Red Cross' }, value: 12, qualifier: 'at-least', reportedAt: at(51) },
         ],
       },
@@ -94,7 +126,9 @@ describe('commitBatch', () => {
         figureId: 'injured',
         label: 'Figure injured',
         unit: null,
-        bySource: [{ source: { name: 'Ministry' }, value: 0, qualifier: 'exact', reportedAt: at(53) }],
+        bySource: [
+          { source: { name: 'Ministry' }, value: 0, qualifier: 'exact', reportedAt: at(53) },
+        ],
       },
     ]);
   });
@@ -104,7 +138,10 @@ describe('commitBatch', () => {
 
     expect(results.map((x) => x.kind)).toEqual(Array(19).fill('accepted'));
     await expectProjectionEqualsLog('one-batch');
-    const [single, batched] = await Promise.all([t.store.getStory('every-type'), t.store.getStory('one-batch')]);
+    const [single, batched] = await Promise.all([
+      t.store.getStory('every-type'),
+      t.store.getStory('one-batch'),
+    ]);
     expect({ ...batched, id: 'every-type' }).toEqual(single);
   });
 
@@ -202,13 +239,21 @@ describe('commitBatch', () => {
       const s = 'deferred';
       await t.store.commitBatch(items([r.opened(s)]), NOW);
       const edit = r.edited(s, 'e1', '<p>new</p>');
-      const [outcomes, events] = [await countRows(t.dataSource, 'report_outcomes'), await countRows(t.dataSource, 'events')];
+      const [outcomes, events] = [
+        await countRows(t.dataSource, 'report_outcomes'),
+        await countRows(t.dataSource, 'events'),
+      ];
 
       const [deferred] = await t.store.commitBatch(items([edit], true), NOW);
 
       expect(deferred).toEqual({
         kind: 'deferred',
-        rejection: { reportId: edit.id, storyId: s, code: 'unknown-entry', message: `entry e1 does not exist in story ${s}` },
+        rejection: {
+          reportId: edit.id,
+          storyId: s,
+          code: 'unknown-entry',
+          message: `entry e1 does not exist in story ${s}`,
+        },
       });
       expect(await countRows(t.dataSource, 'report_outcomes')).toBe(outcomes);
       expect(await countRows(t.dataSource, 'events')).toBe(events);
@@ -222,10 +267,26 @@ describe('commitBatch', () => {
     it('decides a repeat of a deferred report once its entry exists in the same batch', async () => {
       const s = 'deferred-repeat';
       const edit = r.edited(s, 'e1', '<p>new</p>');
-      const results = await t.store.commitBatch(items([r.opened(s), edit, r.posted(s, 'e1'), edit], true), NOW);
+      const results = await t.store.commitBatch(
+        items([r.opened(s), edit, r.posted(s, 'e1'), edit], true),
+        NOW,
+      );
 
       expect(results.map((x) => x.kind)).toEqual(['accepted', 'deferred', 'accepted', 'accepted']);
       expect(results[3]).toMatchObject({ duplicate: false, event: { version: 3 } });
+    });
+
+    it("defers a report that overtook its story's opening, the same way", async () => {
+      const s = 'deferred-story';
+      const post = r.posted(s, 'e1');
+      expect(await t.store.commitBatch(items([post], true), NOW)).toMatchObject([
+        { kind: 'deferred', rejection: { code: 'unknown-story' } },
+      ]);
+      expect(await t.store.getOutcome(post.id)).toBeNull();
+      expect(await t.store.commitBatch(items([r.opened(s), post], true), NOW)).toMatchObject([
+        { kind: 'accepted' },
+        { kind: 'accepted', event: { version: 2 } },
+      ]);
     });
 
     it('records the rejection when the caller no longer defers', async () => {
@@ -233,38 +294,70 @@ describe('commitBatch', () => {
       await t.store.commitBatch(items([r.opened(s)]), NOW);
       const edit = r.edited(s, 'e1', '<p>new</p>');
       const [result] = await t.store.commitBatch(items([edit], false), NOW);
-      expect(result).toMatchObject({ kind: 'rejected', duplicate: false, rejection: { code: 'unknown-entry' } });
-      expect(await t.store.getOutcome(edit.id)).toMatchObject({ status: 'rejected', code: 'unknown-entry' });
+      expect(result).toMatchObject({
+        kind: 'rejected',
+        duplicate: false,
+        rejection: { code: 'unknown-entry' },
+      });
+      expect(await t.store.getOutcome(edit.id)).toMatchObject({
+        status: 'rejected',
+        code: 'unknown-entry',
+      });
     });
   });
 
   describe('atomicity', () => {
-    it.each(['afterDecide', 'afterAppend'] as const)('writes nothing when the process dies at %s', async (hook) => {
-      const crashing = await t.connect({
-        [hook]: () => {
-          throw new Error('crash');
-        },
-      });
-      const before = await Promise.all(['events', 'stories', 'entries', 'report_outcomes'].map((x) => countRows(t.dataSource, x)));
-      const reports = [r.opened(`crash-${hook.toLowerCase()}`), r.posted(`crash-${hook.toLowerCase()}`, 'e1'), r.closed('nowhere')];
+    it.each(['afterDecide', 'afterAppend'] as const)(
+      'writes nothing when the process dies at %s',
+      async (hook) => {
+        const crashing = await t.connect({
+          [hook]: () => {
+            throw new Error('crash');
+          },
+        });
+        const before = await Promise.all(
+          ['events', 'stories', 'entries', 'report_outcomes'].map((x) =>
+            countRows(t.dataSource, x),
+          ),
+        );
+        const reports = [
+          r.opened(`crash-${hook.toLowerCase()}`),
+          r.posted(`crash-${hook.toLowerCase()}`, 'e1'),
+          r.closed('nowhere'),
+        ];
 
-      await expect(crashing.store.commitBatch(items(reports), NOW)).rejects.toThrow('crash');
+        await expect(crashing.store.commitBatch(items(reports), NOW)).rejects.toThrow('crash');
 
-      const after = await Promise.all(['events', 'stories', 'entries', 'report_outcomes'].map((x) => countRows(t.dataSource, x)));
-      expect(after).toEqual(before);
-      expect(await t.store.commitBatch(items(reports), NOW)).toMatchObject([{ kind: 'accepted' }, { kind: 'accepted' }, { kind: 'rejected' }]);
-    });
+        const after = await Promise.all(
+          ['events', 'stories', 'entries', 'report_outcomes'].map((x) =>
+            countRows(t.dataSource, x),
+          ),
+        );
+        expect(after).toEqual(before);
+        expect(await t.store.commitBatch(items(reports), NOW)).toMatchObject([
+          { kind: 'accepted' },
+          { kind: 'accepted' },
+          { kind: 'rejected' },
+        ]);
+      },
+    );
   });
 
   it('keeps instants to the millisecond, whatever offset the report used', async () => {
     const s = 'instants';
     const results = await t.store.commitBatch(
-      items([r.opened(s, {}, { occurredAt: '2026-11-24T10:15:00.123+02:00' }), r.posted(s, 'e1', {}, { occurredAt: '2026-11-24T08:15:01Z' })]),
+      items([
+        r.opened(s, {}, { occurredAt: '2026-11-24T10:15:00.123+02:00' }),
+        r.posted(s, 'e1', {}, { occurredAt: '2026-11-24T08:15:01Z' }),
+      ]),
       '2026-11-24T08:20:00.412Z',
     );
     const [opened, posted] = results.map((x) => (x.kind === 'accepted' ? x.event : undefined));
 
-    expect(opened).toMatchObject({ occurredAt: '2026-11-24T08:15:00.123Z', recordedAt: '2026-11-24T08:20:00.412Z' });
+    expect(opened).toMatchObject({
+      occurredAt: '2026-11-24T08:15:00.123Z',
+      recordedAt: '2026-11-24T08:20:00.412Z',
+    });
     expect(posted).toMatchObject({ occurredAt: '2026-11-24T08:15:01.000Z' });
     expect(await t.store.readEvents(s, 0, 10)).toEqual([opened, posted]);
     expect(await t.store.getStory(s)).toMatchObject({
@@ -280,7 +373,10 @@ describe('commitBatch', () => {
     const results = await t.store.commitBatch(
       items([
         r.opened(s, { title: tricky, summary: '' }),
-        r.posted(s, 'e1', { body: `<p>${tricky}</p>`, source: { name: tricky, url: 'https://x.example/?q="a"&r=\\' } }),
+        r.posted(s, 'e1', {
+          body: `<p>${tricky}</p>`,
+          source: { name: tricky, url: 'https://x.example/?q="a"&r=\\' },
+        }),
         r.posted(s, 'e2', { body: '<p>nul\u0000 and lone \ud800 surrogate</p>' }),
         r.figure(s, 'f', tricky.slice(0, 200), 0.1 + 0.2, { unit: `" ' \\ $1 \u{1F600}` }),
         r.figure(s, 'g', 'tiny', 5e-324),
@@ -295,17 +391,31 @@ describe('commitBatch', () => {
     expect(JSON.stringify((published[2] as StoryEvent).data)).not.toMatch(/\\u0000|\\ud800/);
     const story = await t.store.getStory(s);
     expect(story?.title).toBe(tricky);
-    expect(story?.figures.map((f) => f.bySource[0].value)).toEqual([0.1 + 0.2, 5e-324, 1.7976931348623157e308]);
+    expect(story?.figures.map((f) => f.bySource[0].value)).toEqual([
+      0.1 + 0.2,
+      5e-324,
+      1.7976931348623157e308,
+    ]);
     await expectProjectionEqualsLog(s);
   });
 });
 
 describe('recordRejection', () => {
-  const rejection = (reportId: string) => ({ reportId, storyId: 'somewhere', code: 'invalid' as const, message: 'data.title: required' });
+  const rejection = (reportId: string) => ({
+    reportId,
+    storyId: 'somewhere',
+    code: 'invalid' as const,
+    message: 'data.title: required',
+  });
 
   it('records an invalid report once; a repeat gets the first rejection back', async () => {
     const id = nextId('invalid');
-    expect(await t.store.recordRejection({ ...rejection(id), fields: { 'data.title': 'required' } }, NOW)).toEqual({
+    expect(
+      await t.store.recordRejection(
+        { ...rejection(id), fields: { 'data.title': 'required' } },
+        NOW,
+      ),
+    ).toEqual({
       duplicate: false,
       first: { ...rejection(id), fields: { 'data.title': 'required' } },
     });
@@ -322,7 +432,10 @@ describe('recordRejection', () => {
 
     const recorded = await t.store.recordRejection(rejection(open.id), NOW);
 
-    expect(recorded).toEqual({ duplicate: true, first: { accepted: (accepted as { event: StoryEvent }).event } });
+    expect(recorded).toEqual({
+      duplicate: true,
+      first: { accepted: (accepted as { event: StoryEvent }).event },
+    });
     expect(await t.store.getOutcome(open.id)).toMatchObject({ status: 'accepted', version: 1 });
   });
 

@@ -66,7 +66,10 @@ function isReportIdRace(error: unknown): boolean {
   const state = sqlState(error);
   if (state === '40P01') return true; // deadlock_detected
   const constraint = constraintOf(error);
-  return state === '23505' && (constraint === 'events_report_id_key' || constraint === 'report_outcomes_pkey');
+  return (
+    state === '23505' &&
+    (constraint === 'events_report_id_key' || constraint === 'report_outcomes_pkey')
+  );
 }
 
 // The subquery's ORDER BY fixes the order the locks are taken in; it is not flattened away.

@@ -12,7 +12,12 @@ afterAll(() => t.close());
 const STORIES = Array.from({ length: 50 }, (_, i) => `race-${i}`);
 
 /** Reports for one worker over `stories`; entry ids are the worker's own, so posts never clash. */
-function workload(seed: number, worker: string, stories: readonly string[] = STORIES, count = 2_500): Report[] {
+function workload(
+  seed: number,
+  worker: string,
+  stories: readonly string[] = STORIES,
+  count = 2_500,
+): Report[] {
   const rand = random(seed);
   const posted = new Map<string, number>(stories.map((s) => [s, 0]));
   return Array.from({ length: count }, (_, i) => {
@@ -24,8 +29,10 @@ function workload(seed: number, worker: string, stories: readonly string[] = STO
       return r.posted(s, `${worker}${n + 1}`, {}, { occurredAt: at(i % 97) });
     }
     const entry = `${worker}${1 + Math.floor(rand() * n)}`;
-    if (roll < 0.7) return r.edited(s, entry, `<p>${worker} edit ${i}</p>`, rand() < 0.5 ? 'note' : undefined);
-    if (roll < 0.9) return r.figure(s, 'deaths', rand() < 0.5 ? `${worker}-source` : 'shared-source', i);
+    if (roll < 0.7)
+      return r.edited(s, entry, `<p>${worker} edit ${i}</p>`, rand() < 0.5 ? 'note' : undefined);
+    if (roll < 0.9)
+      return r.figure(s, 'deaths', rand() < 0.5 ? `${worker}-source` : 'shared-source', i);
     return r.pinned(s, entry);
   });
 }
@@ -36,13 +43,15 @@ function workload(seed: number, worker: string, stories: readonly string[] = STO
  */
 async function tailLog(store: TestStore['store'], isDone: () => boolean): Promise<LogRecord[]> {
   const seen: LogRecord[] = [];
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const finished = isDone();
     const page = await store.readLog(after, 300);
     seen.push(...page);
     if (page.length) after = page[page.length - 1].position;
     else if (finished) {
-      const [last] = await t.dataSource.query('SELECT coalesce(max(position), 0)::int AS p FROM events');
+      const [last] = await t.dataSource.query(
+        'SELECT coalesce(max(position), 0)::int AS p FROM events',
+      );
       if (last.p === after) return seen;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -61,7 +70,10 @@ async function positionInversions(): Promise<number> {
   return row.n;
 }
 
-async function commitAll(store: TestStore['store'], batches: IncomingReport[][]): Promise<Array<[IncomingReport, BatchResult]>> {
+async function commitAll(
+  store: TestStore['store'],
+  batches: IncomingReport[][],
+): Promise<Array<[IncomingReport, BatchResult]>> {
   const results: Array<[IncomingReport, BatchResult]> = [];
   for (const batch of batches) {
     const out = await store.commitBatch(batch, new Date().toISOString());
@@ -83,12 +95,17 @@ describe('two workers committing at once', () => {
     const b = workload(12, 'b');
     // Every tenth report of a is also delivered to b (a redelivery racing the first delivery).
     const shared = a.filter((_, i) => i % 10 === 0);
-    const bWithShared = b.flatMap((report, i) => (i % 9 === 0 && shared.length ? [report, shared.shift()!] : [report]));
+    const bWithShared = b.flatMap((report, i) =>
+      i % 9 === 0 && shared.length ? [report, shared.shift()!] : [report],
+    );
     const second = await t.connect();
 
     let done = false;
     const tail = tailLog(t.store, () => done);
-    const [ra, rb] = await Promise.all([commitAll(t.store, inBatches(a, 250)), commitAll(second.store, inBatches(bWithShared, 237))]);
+    const [ra, rb] = await Promise.all([
+      commitAll(t.store, inBatches(a, 250)),
+      commitAll(second.store, inBatches(bWithShared, 237)),
+    ]);
     done = true;
     const tailed = await tail;
 
@@ -106,8 +123,11 @@ describe('two workers committing at once', () => {
 
     // A report delivered to both workers: one of them decided it, the other got that outcome back.
     const byId = new Map<string, BatchResult[]>();
-    for (const [item, result] of [...ra, ...rb]) byId.set(item.report.id, [...(byId.get(item.report.id) ?? []), result]);
-    const doubles = [...byId.values()].filter((list) => list.length === 2 && list.every((x) => x.kind !== 'deferred'));
+    for (const [item, result] of [...ra, ...rb])
+      byId.set(item.report.id, [...(byId.get(item.report.id) ?? []), result]);
+    const doubles = [...byId.values()].filter(
+      (list) => list.length === 2 && list.every((x) => x.kind !== 'deferred'),
+    );
     expect(doubles.length).toBeGreaterThan(100);
     for (const [x, y] of doubles) {
       expect([x, y].filter((z) => z.kind !== 'deferred' && z.duplicate)).toHaveLength(1);

@@ -1,4 +1,4 @@
-import { decide, type Report, type StoryEvent } from '@livefeed/domain';
+import { decide, type RejectionCode, type Report, type StoryEvent } from '@livefeed/domain';
 import type { BatchResult, IncomingReport } from '../event-store.types';
 import type { OutcomeWrite } from './batch-writes';
 import type { PriorOutcome } from './batch-reads';
@@ -6,7 +6,11 @@ import { StoryWorkspace, type LoadedStory, type StoryChanges } from './story-wor
 
 type DecidedResult = Exclude<BatchResult, { kind: 'deferred' }>;
 
-const DEFERRABLE: ReadonlySet<string> = new Set(['unknown-entry', 'unknown-story']);
+/** Rejections that may only mean "too early": deferred instead of recorded when the caller asks. */
+const DEFERRABLE: ReadonlySet<RejectionCode> = new Set<RejectionCode>([
+  'unknown-entry',
+  'unknown-story',
+]);
 
 export interface BatchPlan {
   readonly results: BatchResult[];
@@ -43,7 +47,9 @@ export function decideBatch(
 
     let workspace = workspaces.get(report.storyId);
     if (!workspace) {
-      workspace = new StoryWorkspace(loaded.get(report.storyId) ?? { story: undefined, entries: [], figures: [], claims: [] });
+      workspace = new StoryWorkspace(
+        loaded.get(report.storyId) ?? { story: undefined, entries: [], figures: [], claims: [] },
+      );
       workspaces.set(report.storyId, workspace);
     }
     const decision = decide(workspace.state, report, now);

@@ -17,7 +17,7 @@ describe('a long day of mixed reports over many stories', () => {
     const rand = random(7);
     let tick = 1_000;
     const seen = { accepted: 0, rejected: 0, deferred: 0, duplicate: 0 };
-    for (let i = 0; i < reports.length; ) {
+    for (let i = 0; i < reports.length;) {
       const batch = reports.slice(i, (i += 1 + Math.floor(rand() * 150)));
       const now = at((tick += 1));
       const expected = reference.commit(batch, now);

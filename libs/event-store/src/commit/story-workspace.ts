@@ -1,5 +1,20 @@
-import { evolve, type Entry, type Figure, type FigureClaim, type StoryEvent, type StoryState } from '@livefeed/domain';
-import { toEntry, toFigures, toStoryState, type ClaimRow, type EntryRow, type FigureRow, type StoryRow } from '../read/rows';
+import {
+  evolve,
+  type Entry,
+  type Figure,
+  type FigureClaim,
+  type StoryEvent,
+  type StoryState,
+} from '@livefeed/domain';
+import {
+  toEntry,
+  toFigures,
+  toStoryState,
+  type ClaimRow,
+  type EntryRow,
+  type FigureRow,
+  type StoryRow,
+} from '../read/rows';
 
 /** What the batch read of one story: its row and only the entries and figures the batch names. */
 export interface LoadedStory {
@@ -14,7 +29,11 @@ export interface StoryChanges {
   readonly state: StoryState;
   readonly entries: ReadonlyArray<{ readonly entry: Entry; readonly postedVersion: number }>;
   readonly figures: ReadonlyArray<{ readonly figure: Figure; readonly firstVersion: number }>;
-  readonly claims: ReadonlyArray<{ readonly figureId: string; readonly claim: FigureClaim; readonly firstVersion: number }>;
+  readonly claims: ReadonlyArray<{
+    readonly figureId: string;
+    readonly claim: FigureClaim;
+    readonly firstVersion: number;
+  }>;
 }
 
 // figureId matches ^[a-z0-9-]+$, so a space cannot make two keys collide.
@@ -40,7 +59,8 @@ export class StoryWorkspace {
   constructor(loaded: LoadedStory) {
     for (const e of loaded.entries) this.postedVersions.set(e.entry_id, e.posted_version);
     for (const f of loaded.figures) this.figureVersions.set(f.figure_id, f.first_version);
-    for (const c of loaded.claims) this.claimVersions.set(claimKey(c.figure_id, c.source_name), c.first_version);
+    for (const c of loaded.claims)
+      this.claimVersions.set(claimKey(c.figure_id, c.source_name), c.first_version);
     this.current = loaded.story
       ? toStoryState(
           loaded.story,
@@ -97,18 +117,30 @@ export class StoryWorkspace {
     const state = this.current;
     if (!this.changed || state === null) return null;
     const entries = [...this.touchedEntries].map((entryId) => ({
-      entry: required(state.entries.find((e) => e.entryId === entryId), `entry ${entryId}`),
+      entry: required(
+        state.entries.find((e) => e.entryId === entryId),
+        `entry ${entryId}`,
+      ),
       postedVersion: required(this.postedVersions.get(entryId), `posted version of ${entryId}`),
     }));
     const figures = [...this.touchedFigures].map((figureId) => ({
-      figure: required(state.figures.find((f) => f.figureId === figureId), `figure ${figureId}`),
+      figure: required(
+        state.figures.find((f) => f.figureId === figureId),
+        `figure ${figureId}`,
+      ),
       firstVersion: required(this.figureVersions.get(figureId), `first version of ${figureId}`),
     }));
     const claims = [...this.touchedClaims].map(([key, { figureId, sourceName }]) => {
-      const figure = required(state.figures.find((f) => f.figureId === figureId), `figure ${figureId}`);
+      const figure = required(
+        state.figures.find((f) => f.figureId === figureId),
+        `figure ${figureId}`,
+      );
       return {
         figureId,
-        claim: required(figure.bySource.find((c) => c.source.name === sourceName), `claim ${key}`),
+        claim: required(
+          figure.bySource.find((c) => c.source.name === sourceName),
+          `claim ${key}`,
+        ),
         firstVersion: required(this.claimVersions.get(key), `first version of ${key}`),
       };
     });

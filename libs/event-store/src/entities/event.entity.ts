@@ -12,7 +12,11 @@ import { Column, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
 @Unique('events_story_version_key', ['storyId', 'version'])
 export class EventEntity {
   /** Global order for whole-log replay; int8 arrives as a string from pg. */
-  @PrimaryGeneratedColumn('increment', { name: 'position', type: 'bigint', primaryKeyConstraintName: 'events_pkey' })
+  @PrimaryGeneratedColumn('increment', {
+    name: 'position',
+    type: 'bigint',
+    primaryKeyConstraintName: 'events_pkey',
+  })
   position!: string;
 
   @Column({ name: 'story_id', type: 'text' })

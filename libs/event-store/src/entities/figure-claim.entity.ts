@@ -7,10 +7,18 @@ export class FigureClaimEntity {
   @PrimaryColumn({ name: 'story_id', type: 'text', primaryKeyConstraintName: 'figure_claims_pkey' })
   storyId!: string;
 
-  @PrimaryColumn({ name: 'figure_id', type: 'text', primaryKeyConstraintName: 'figure_claims_pkey' })
+  @PrimaryColumn({
+    name: 'figure_id',
+    type: 'text',
+    primaryKeyConstraintName: 'figure_claims_pkey',
+  })
   figureId!: string;
 
-  @PrimaryColumn({ name: 'source_name', type: 'text', primaryKeyConstraintName: 'figure_claims_pkey' })
+  @PrimaryColumn({
+    name: 'source_name',
+    type: 'text',
+    primaryKeyConstraintName: 'figure_claims_pkey',
+  })
   sourceName!: string;
 
   /** The source as last given (its url may change). */

@@ -5,7 +5,14 @@ import { FigureEntity } from './figure.entity';
 import { ReportOutcomeEntity } from './report-outcome.entity';
 import { StoryEntity } from './story.entity';
 
-export { EntryEntity, EventEntity, FigureClaimEntity, FigureEntity, ReportOutcomeEntity, StoryEntity };
+export {
+  EntryEntity,
+  EventEntity,
+  FigureClaimEntity,
+  FigureEntity,
+  ReportOutcomeEntity,
+  StoryEntity,
+};
 
 /** Every entity of the event store, for a DataSource's `entities`. */
 export const EVENT_STORE_ENTITIES = [

@@ -4,7 +4,11 @@ import type { RejectionCode } from '@livefeed/domain';
 /** How a report was decided, forever: the idempotency record behind `GET /api/reports/:id`. */
 @Entity({ name: 'report_outcomes', synchronize: false })
 export class ReportOutcomeEntity {
-  @PrimaryColumn({ name: 'report_id', type: 'text', primaryKeyConstraintName: 'report_outcomes_pkey' })
+  @PrimaryColumn({
+    name: 'report_id',
+    type: 'text',
+    primaryKeyConstraintName: 'report_outcomes_pkey',
+  })
   reportId!: string;
 
   @Column({ name: 'story_id', type: 'text' })

@@ -2,7 +2,11 @@ import { CreateEventLog1764000000001 } from './1764000000001-create-event-log';
 import { CreateStoryProjections1764000000002 } from './1764000000002-create-story-projections';
 import { CreateReportOutcomes1764000000003 } from './1764000000003-create-report-outcomes';
 
-export { CreateEventLog1764000000001, CreateReportOutcomes1764000000003, CreateStoryProjections1764000000002 };
+export {
+  CreateEventLog1764000000001,
+  CreateReportOutcomes1764000000003,
+  CreateStoryProjections1764000000002,
+};
 
 /** Every migration, oldest first. New ones are appended here with a name that says what changed. */
 export const EVENT_STORE_MIGRATIONS = [

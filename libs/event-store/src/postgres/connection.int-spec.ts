@@ -46,7 +46,9 @@ describe('when PostgreSQL drops the connections', () => {
     const post = r.posted('mid-transaction', 'e1');
     const batch = t.store.commitBatch(items([post]), at(2));
     await expectEventually(async () => {
-      const { rows } = await admin.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+      const { rows } = await admin.query(
+        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
       expect(rows).toHaveLength(1);
     });
     await admin.query(
@@ -62,6 +64,8 @@ describe('when PostgreSQL drops the connections', () => {
 
     expect(isConnectionError(error)).toBe(true);
     expect(await t.store.getOutcome(post.id)).toBeNull();
-    expect(await t.store.commitBatch(items([post]), at(3))).toMatchObject([{ kind: 'accepted', duplicate: false }]);
+    expect(await t.store.commitBatch(items([post]), at(3))).toMatchObject([
+      { kind: 'accepted', duplicate: false },
+    ]);
   });
 });

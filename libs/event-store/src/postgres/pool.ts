@@ -24,7 +24,10 @@ export interface Sql {
  * 'error' events, so we do: a server restart between two statements must fail this call, not crash the
  * process. A client that saw an error, or whose state `work` could not restore, is destroyed.
  */
-export async function withClient<T>(pool: Pool, work: (sql: Sql, client: PoolClient) => Promise<T>): Promise<T> {
+export async function withClient<T>(
+  pool: Pool,
+  work: (sql: Sql, client: PoolClient) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   const onError = (error: Error) => {
@@ -47,7 +50,13 @@ export async function withClient<T>(pool: Pool, work: (sql: Sql, client: PoolCli
 export function sqlOn(target: Pool | PoolClient): Sql {
   return {
     query: async <R extends QueryResultRow>(text: string, values?: readonly unknown[]) =>
-      (await target.query<R>({ text, values: values as unknown[] | undefined, types: ISO_TIMESTAMPS })).rows,
+      (
+        await target.query<R>({
+          text,
+          values: values as unknown[] | undefined,
+          types: ISO_TIMESTAMPS,
+        })
+      ).rows,
   };
 }
 

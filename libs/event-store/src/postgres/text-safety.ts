@@ -29,7 +29,9 @@ function clean(value: unknown): unknown {
   if (typeof value === 'string') return value.replace(UNSTORABLE, '\uFFFD');
   if (Array.isArray(value)) return value.map(clean);
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [clean(key), clean(item)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [clean(key), clean(item)]),
+    );
   }
   return value;
 }

@@ -5,7 +5,12 @@ import { sqlOn } from '../postgres/pool';
 import { EVENT_COLUMNS, toStoryEvent, type EventRow } from './rows';
 
 /** A story's events after `afterVersion`, in version order. */
-export async function readStoryEvents(pool: Pool, storyId: string, afterVersion: number, limit: number): Promise<StoryEvent[]> {
+export async function readStoryEvents(
+  pool: Pool,
+  storyId: string,
+  afterVersion: number,
+  limit: number,
+): Promise<StoryEvent[]> {
   const rows = await sqlOn(pool).query<EventRow>(
     `SELECT ${EVENT_COLUMNS} FROM events e
       WHERE e.story_id = $1 AND e.version > $2
@@ -21,7 +26,11 @@ export async function readStoryEvents(pool: Pool, storyId: string, afterVersion:
  * it, and every event before that one, so the result is always a prefix of the log even if two workers'
  * clocks disagree a little about `recorded_at`.
  */
-export async function readStateAt(pool: Pool, storyId: string, at: StoryPointInTime): Promise<StoryState | null> {
+export async function readStateAt(
+  pool: Pool,
+  storyId: string,
+  at: StoryPointInTime,
+): Promise<StoryState | null> {
   let rows: EventRow[];
   if ('version' in at) {
     rows = await sqlOn(pool).query<EventRow>(
@@ -29,7 +38,8 @@ export async function readStateAt(pool: Pool, storyId: string, at: StoryPointInT
       [storyId, Math.floor(at.version)],
     );
   } else {
-    if (Number.isNaN(Date.parse(at.instant))) throw new RangeError(`not an ISO-8601 instant: ${at.instant}`);
+    if (Number.isNaN(Date.parse(at.instant)))
+      throw new RangeError(`not an ISO-8601 instant: ${at.instant}`);
     rows = await sqlOn(pool).query<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM events e
         WHERE e.story_id = $1
@@ -49,7 +59,11 @@ export async function readStateAt(pool: Pool, storyId: string, at: StoryPointInT
  * so below that horizon the log has no holes left to fill. The price: a long-running writing transaction
  * elsewhere in the database holds the tail back until it ends.
  */
-export async function readLogRecords(pool: Pool, afterPosition: number, limit: number): Promise<LogRecord[]> {
+export async function readLogRecords(
+  pool: Pool,
+  afterPosition: number,
+  limit: number,
+): Promise<LogRecord[]> {
   const rows = await sqlOn(pool).query<EventRow & { position: string }>(
     `SELECT e.position, ${EVENT_COLUMNS} FROM events e
       WHERE e.position > $1

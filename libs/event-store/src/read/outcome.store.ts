@@ -22,7 +22,12 @@ export async function readOutcome(pool: Pool, reportId: string): Promise<ReportO
   const row = rows[0];
   if (!row) return null;
   return row.status === 'accepted'
-    ? { reportId: row.report_id, status: 'accepted', storyId: row.story_id, version: row.version ?? undefined }
+    ? {
+        reportId: row.report_id,
+        status: 'accepted',
+        storyId: row.story_id,
+        version: row.version ?? undefined,
+      }
     : {
         reportId: row.report_id,
         status: 'rejected',
@@ -37,7 +42,11 @@ export async function readOutcome(pool: Pool, reportId: string): Promise<ReportO
  * already: then the first outcome stands, an acceptance included. The unique key decides, not a
  * read-then-write check; ON CONFLICT also waits for a batch that is recording the same id right now.
  */
-export async function recordRejectionOutcome(pool: Pool, rejection: Rejection, now: string): Promise<RecordedRejection> {
+export async function recordRejectionOutcome(
+  pool: Pool,
+  rejection: Rejection,
+  now: string,
+): Promise<RecordedRejection> {
   const safe = storableText(rejection);
   return withClient(pool, async (sql) => {
     const inserted = await sql.query(
@@ -48,9 +57,14 @@ export async function recordRejectionOutcome(pool: Pool, rejection: Rejection, n
       [safe.reportId, safe.storyId, safe.code, safe.message, now],
     );
     if (inserted.length) return { duplicate: false, first: safe };
-    const [row] = await sql.query<OutcomeRow>(`${OUTCOME_WITH_EVENT} WHERE o.report_id = $1`, [safe.reportId]);
+    const [row] = await sql.query<OutcomeRow>(`${OUTCOME_WITH_EVENT} WHERE o.report_id = $1`, [
+      safe.reportId,
+    ]);
     if (!row) throw new Error(`event-store: outcome of ${safe.reportId} vanished`);
     const prior = toPriorOutcome(row);
-    return { duplicate: true, first: prior.status === 'accepted' ? { accepted: prior.event } : prior.rejection };
+    return {
+      duplicate: true,
+      first: prior.status === 'accepted' ? { accepted: prior.event } : prior.rejection,
+    };
   });
 }

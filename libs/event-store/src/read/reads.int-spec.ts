@@ -21,9 +21,16 @@ describe('stateAt', () => {
   beforeAll(async () => {
     // Recorded at 10:00:01, :02, :03 and :04, one report per batch.
     events = [];
-    const reports = [r.opened(s), r.posted(s, 'e1'), r.edited(s, 'e1', '<p>fixed</p>', 'typo'), r.retracted(s, 'e1')];
+    const reports = [
+      r.opened(s),
+      r.posted(s, 'e1'),
+      r.edited(s, 'e1', '<p>fixed</p>', 'typo'),
+      r.retracted(s, 'e1'),
+    ];
     for (const [i, report] of reports.entries()) {
-      events.push(...eventsOf(await t.store.commitBatch(items([report]), `2026-11-24T10:00:0${i + 1}.000Z`)));
+      events.push(
+        ...eventsOf(await t.store.commitBatch(items([report]), `2026-11-24T10:00:0${i + 1}.000Z`)),
+      );
     }
   });
 
@@ -39,11 +46,19 @@ describe('stateAt', () => {
   });
 
   it('shows what readers saw at an instant: every event recorded at or before it', async () => {
-    expect(await t.store.stateAt(s, { instant: '2026-11-24T10:00:02.000Z' })).toEqual(fold(events.slice(0, 2)));
-    expect(await t.store.stateAt(s, { instant: '2026-11-24T10:00:02.999Z' })).toEqual(fold(events.slice(0, 2)));
-    expect(await t.store.stateAt(s, { instant: '2026-11-24T12:00:03+02:00' })).toEqual(fold(events.slice(0, 3)));
+    expect(await t.store.stateAt(s, { instant: '2026-11-24T10:00:02.000Z' })).toEqual(
+      fold(events.slice(0, 2)),
+    );
+    expect(await t.store.stateAt(s, { instant: '2026-11-24T10:00:02.999Z' })).toEqual(
+      fold(events.slice(0, 2)),
+    );
+    expect(await t.store.stateAt(s, { instant: '2026-11-24T12:00:03+02:00' })).toEqual(
+      fold(events.slice(0, 3)),
+    );
     expect(await t.store.stateAt(s, { instant: '2026-11-24T10:00:00.999Z' })).toBeNull();
-    expect(await t.store.stateAt(s, { instant: '2030-01-01T00:00:00Z' })).toEqual(await t.store.getStory(s));
+    expect(await t.store.stateAt(s, { instant: '2030-01-01T00:00:00Z' })).toEqual(
+      await t.store.getStory(s),
+    );
   });
 
   it('refuses an instant that is not one', async () => {
@@ -55,7 +70,10 @@ describe('readEvents', () => {
   it('pages through a story in version order', async () => {
     const s = 'paging';
     const all = eventsOf(
-      await t.store.commitBatch(items([r.opened(s), ...Array.from({ length: 9 }, (_, i) => r.posted(s, `e${i}`))]), at(1)),
+      await t.store.commitBatch(
+        items([r.opened(s), ...Array.from({ length: 9 }, (_, i) => r.posted(s, `e${i}`))]),
+        at(1),
+      ),
     );
     expect(await t.store.readEvents(s, 0, 4)).toEqual(all.slice(0, 4));
     expect(await t.store.readEvents(s, 4, 4)).toEqual(all.slice(4, 8));
@@ -70,13 +88,20 @@ describe('readLog', () => {
   // The horizon is cluster-wide: a transaction in another database (another test file) can hold it back
   // for a moment, so what was just committed shows up eventually, never out of order.
   const logHead = async (): Promise<number> => {
-    const [row] = await t.dataSource.query('SELECT coalesce(max(position), 0)::int AS p FROM events');
+    const [row] = await t.dataSource.query(
+      'SELECT coalesce(max(position), 0)::int AS p FROM events',
+    );
     return row.p;
   };
 
   it('pages through every story by global position', async () => {
     const head = await logHead();
-    const added = eventsOf(await t.store.commitBatch(items([r.opened('log-a'), r.opened('log-b'), r.posted('log-a', 'e1')]), at(2)));
+    const added = eventsOf(
+      await t.store.commitBatch(
+        items([r.opened('log-a'), r.opened('log-b'), r.posted('log-a', 'e1')]),
+        at(2),
+      ),
+    );
 
     await expectEventually(async () => {
       const page1 = await t.store.readLog(head, 2);
@@ -104,7 +129,9 @@ describe('readLog', () => {
     });
 
     // A later batch commits first; its event has a higher position than the slow one's.
-    const [fast] = eventsOf(await t.store.commitBatch(items([r.posted('fast-story', 'e1')]), at(5)));
+    const [fast] = eventsOf(
+      await t.store.commitBatch(items([r.posted('fast-story', 'e1')]), at(5)),
+    );
     expect(await t.store.readLog(after, 10)).toEqual([]);
 
     await blocker.query('COMMIT');
@@ -133,10 +160,38 @@ describe('listStories', () => {
         at(10),
       );
       expect(await fresh.store.listStories()).toEqual([
-        { id: 'new-live', title: 'Story new-live', status: 'live', visibility: 'public', version: 1, updatedAt: at(4) },
-        { id: 'old-live', title: 'Story old-live', status: 'live', visibility: 'public', version: 1, updatedAt: at(1) },
-        { id: 'closed-recent', title: 'Story closed-recent', status: 'closed', visibility: 'public', version: 2, updatedAt: at(9) },
-        { id: 'closed-old', title: 'Story closed-old', status: 'closed', visibility: 'public', version: 2, updatedAt: at(6) },
+        {
+          id: 'new-live',
+          title: 'Story new-live',
+          status: 'live',
+          visibility: 'public',
+          version: 1,
+          updatedAt: at(4),
+        },
+        {
+          id: 'old-live',
+          title: 'Story old-live',
+          status: 'live',
+          visibility: 'public',
+          version: 1,
+          updatedAt: at(1),
+        },
+        {
+          id: 'closed-recent',
+          title: 'Story closed-recent',
+          status: 'closed',
+          visibility: 'public',
+          version: 2,
+          updatedAt: at(9),
+        },
+        {
+          id: 'closed-old',
+          title: 'Story closed-old',
+          status: 'closed',
+          visibility: 'public',
+          version: 2,
+          updatedAt: at(6),
+        },
       ]);
     } finally {
       await fresh.close();

@@ -1,4 +1,13 @@
-import type { Correction, Entry, EntryKind, Figure, Qualifier, Source, StoryEvent, StoryState } from '@livefeed/domain';
+import type {
+  Correction,
+  Entry,
+  EntryKind,
+  Figure,
+  Qualifier,
+  Source,
+  StoryEvent,
+  StoryState,
+} from '@livefeed/domain';
 import { isoFromJson } from '../postgres/timestamps';
 
 /** Rows as `Sql` returns them: timestamptz as ISO strings (see timestamps.ts), jsonb parsed, int8 as strings. */
@@ -98,7 +107,11 @@ export function toFigures(figures: readonly FigureRow[], claims: readonly ClaimR
   }));
 }
 
-export function toStoryState(story: StoryRow, entries: readonly Entry[], figures: readonly Figure[]): StoryState {
+export function toStoryState(
+  story: StoryRow,
+  entries: readonly Entry[],
+  figures: readonly Figure[],
+): StoryState {
   return {
     id: story.id,
     title: story.title,
@@ -145,7 +158,11 @@ export const entryFromJson = (e: EntryRow): EntryRow => ({
   edited_at: isoFromJson(e.edited_at),
   retracted_at: isoFromJson(e.retracted_at),
 });
-export const claimFromJson = (c: ClaimRow): ClaimRow => ({ ...c, reported_at: isoFromJson(c.reported_at) });
+export const claimFromJson = (c: ClaimRow): ClaimRow => ({
+  ...c,
+  reported_at: isoFromJson(c.reported_at),
+});
 
 /** The events columns in EventRow's shape, for SELECTs (`e` is the table alias). */
-export const EVENT_COLUMNS = 'e.story_id, e.version, e.type, e.data, e.report_id, e.author, e.occurred_at, e.recorded_at';
+export const EVENT_COLUMNS =
+  'e.story_id, e.version, e.type, e.data, e.report_id, e.author, e.occurred_at, e.recorded_at';

@@ -30,10 +30,12 @@ const READ_STORY = `
 
 /** A story's state from the projection tables, in the shape of CONTRACT section 3. */
 export async function readStory(pool: Pool, id: string): Promise<StoryState | null> {
-  const [row] = await sqlOn(pool).query<{ story: StoryRow; entries: EntryRow[]; figures: FigureRow[]; claims: ClaimRow[] }>(
-    READ_STORY,
-    [id],
-  );
+  const [row] = await sqlOn(pool).query<{
+    story: StoryRow;
+    entries: EntryRow[];
+    figures: FigureRow[];
+    claims: ClaimRow[];
+  }>(READ_STORY, [id]);
   if (!row) return null;
   return toStoryState(
     storyFromJson(row.story),
@@ -44,7 +46,9 @@ export async function readStory(pool: Pool, id: string): Promise<StoryState | nu
 
 /** Public stories, live first, most recently updated first (CONTRACT section 5, `GET /api/stories`). */
 export async function listPublicStories(pool: Pool): Promise<StorySummary[]> {
-  const rows = await sqlOn(pool).query<Pick<StoryRow, 'id' | 'title' | 'status' | 'visibility' | 'version' | 'updated_at'>>(
+  const rows = await sqlOn(pool).query<
+    Pick<StoryRow, 'id' | 'title' | 'status' | 'visibility' | 'version' | 'updated_at'>
+  >(
     `SELECT id, title, status, visibility, version, updated_at
        FROM stories
       WHERE visibility = 'public'
@@ -61,6 +65,9 @@ export async function listPublicStories(pool: Pool): Promise<StorySummary[]> {
 }
 
 export async function readStoryVersion(pool: Pool, id: string): Promise<number | null> {
-  const rows = await sqlOn(pool).query<{ version: number }>('SELECT version FROM stories WHERE id = $1', [id]);
+  const rows = await sqlOn(pool).query<{ version: number }>(
+    'SELECT version FROM stories WHERE id = $1',
+    [id],
+  );
   return rows[0]?.version ?? null;
 }

@@ -17,26 +17,57 @@ export function random(seed: number): () => number {
  * A long newsroom day over `stories` stories: every report type, some aimed at entries that do not exist
  * (yet), repeats of earlier report ids, instants that tie or run backwards.
  */
-export function scenario(seed: number, stories: readonly string[], count: number): IncomingReport[] {
+export function scenario(
+  seed: number,
+  stories: readonly string[],
+  count: number,
+): IncomingReport[] {
   const rand = random(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)];
   const posted = new Map<string, number>(stories.map((s) => [s, 0]));
   const sources = ['Ministry', 'Red Cross', 'UN', 'Local police'];
-  const out: IncomingReport[] = stories.map((s) => ({ report: r.opened(s, { summary: `About ${s}` }, { occurredAt: at(0) }), deferUnknownEntry: false }));
+  const out: IncomingReport[] = stories.map((s) => ({
+    report: r.opened(s, { summary: `About ${s}` }, { occurredAt: at(0) }),
+    deferUnknownEntry: false,
+  }));
   while (out.length < count) {
     const s = pick(stories);
     const n = posted.get(s)!;
     // Mostly entries that exist; sometimes the next one (not posted yet) or a made-up one.
-    const entry = n > 0 && rand() < 0.85 ? `e${1 + Math.floor(rand() * n)}` : rand() < 0.5 ? `e${n + 1}` : 'e-missing';
+    const entry =
+      n > 0 && rand() < 0.85
+        ? `e${1 + Math.floor(rand() * n)}`
+        : rand() < 0.5
+          ? `e${n + 1}`
+          : 'e-missing';
     const occurredAt = at(Math.floor(rand() * 600));
     const roll = rand();
     let report: Report;
     if (roll < 0.3) {
       posted.set(s, n + 1);
-      const source = rand() < 0.5 ? { source: { name: pick(sources), ...(rand() < 0.5 ? { url: 'https://news.example/a' } : {}) } } : {};
-      report = r.posted(s, `e${n + 1}`, { kind: pick(['update', 'breaking', 'statement', 'analysis']), ...source }, { occurredAt });
+      const source =
+        rand() < 0.5
+          ? {
+              source: {
+                name: pick(sources),
+                ...(rand() < 0.5 ? { url: 'https://news.example/a' } : {}),
+              },
+            }
+          : {};
+      report = r.posted(
+        s,
+        `e${n + 1}`,
+        { kind: pick(['update', 'breaking', 'statement', 'analysis']), ...source },
+        { occurredAt },
+      );
     } else if (roll < 0.45) {
-      report = r.edited(s, entry, `<p>edit ${out.length}</p>`, rand() < 0.5 ? `note ${out.length}` : undefined, { occurredAt });
+      report = r.edited(
+        s,
+        entry,
+        `<p>edit ${out.length}</p>`,
+        rand() < 0.5 ? `note ${out.length}` : undefined,
+        { occurredAt },
+      );
     } else if (roll < 0.52) {
       report = r.retracted(s, entry, `reason ${out.length}`, { occurredAt });
     } else if (roll < 0.6) {
@@ -44,12 +75,23 @@ export function scenario(seed: number, stories: readonly string[], count: number
     } else if (roll < 0.66) {
       report = r.unpinned(s, entry, { occurredAt });
     } else if (roll < 0.84) {
-      report = r.figure(s, pick(['deaths', 'injured', 'displaced']), pick(sources), Math.floor(rand() * 1000) / 4, {
-        qualifier: pick(['exact', 'approximately', 'at-least', 'at-most']),
-        ...(rand() < 0.3 ? { unit: 'people', label: `Label ${out.length % 3}` } : {}),
-      }, { occurredAt });
+      report = r.figure(
+        s,
+        pick(['deaths', 'injured', 'displaced']),
+        pick(sources),
+        Math.floor(rand() * 1000) / 4,
+        {
+          qualifier: pick(['exact', 'approximately', 'at-least', 'at-most']),
+          ...(rand() < 0.3 ? { unit: 'people', label: `Label ${out.length % 3}` } : {}),
+        },
+        { occurredAt },
+      );
     } else if (roll < 0.9) {
-      report = r.updated(s, rand() < 0.5 ? { title: `Title ${out.length}` } : { summary: `Summary ${out.length}` }, { occurredAt });
+      report = r.updated(
+        s,
+        rand() < 0.5 ? { title: `Title ${out.length}` } : { summary: `Summary ${out.length}` },
+        { occurredAt },
+      );
     } else if (roll < 0.93) {
       report = r.closed(s, { occurredAt });
     } else if (roll < 0.96) {
@@ -75,9 +117,16 @@ export class ReferenceModel {
       const decision = decide(this.states.get(report.storyId) ?? null, report, now);
       let result: BatchResult;
       if (decision.ok) {
-        this.states.set(report.storyId, evolve(this.states.get(report.storyId) ?? null, decision.event));
+        this.states.set(
+          report.storyId,
+          evolve(this.states.get(report.storyId) ?? null, decision.event),
+        );
         result = { kind: 'accepted', event: decision.event, duplicate: false };
-      } else if (decision.rejection.code === 'unknown-entry' && deferUnknownEntry) {
+      } else if (
+        (decision.rejection.code === 'unknown-entry' ||
+          decision.rejection.code === 'unknown-story') &&
+        deferUnknownEntry
+      ) {
         return { kind: 'deferred', rejection: decision.rejection };
       } else {
         result = { kind: 'rejected', rejection: decision.rejection, duplicate: false };

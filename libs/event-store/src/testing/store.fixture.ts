@@ -24,7 +24,9 @@ export async function openTestStore(hooks: EventStoreHooks = {}): Promise<TestSt
   const opened: DataSource[] = [];
   const poolErrors: Error[] = [];
   const connect = async (h: EventStoreHooks = {}) => {
-    const dataSource = await createDataSource(db.url, { onPoolError: (e) => poolErrors.push(e) }).initialize();
+    const dataSource = await createDataSource(db.url, {
+      onPoolError: (e) => poolErrors.push(e),
+    }).initialize();
     opened.push(dataSource);
     return { dataSource, store: new EventStore(dataSource, h) };
   };
@@ -49,11 +51,22 @@ let counter = 0;
 /** A fresh report id (unique within the process). */
 export const nextId = (prefix = 'rpt'): string => `${prefix}-${(counter += 1)}`;
 
-type Raw = { type: Report['type']; data: Record<string, unknown>; id?: string; author?: string; occurredAt?: string };
+type Raw = {
+  type: Report['type'];
+  data: Record<string, unknown>;
+  id?: string;
+  author?: string;
+  occurredAt?: string;
+};
 
 /** A report as the schema makes it (defaults filled), with a fresh id unless one is given. */
 export function report(storyId: string, raw: Raw): Report {
-  return reportSchema.parse({ id: raw.id ?? nextId(), author: raw.author ?? 'desk:test', storyId, ...raw });
+  return reportSchema.parse({
+    id: raw.id ?? nextId(),
+    author: raw.author ?? 'desk:test',
+    storyId,
+    ...raw,
+  });
 }
 
 /** Report builders, one per type. */
@@ -62,12 +75,33 @@ export const r = {
     report(story, { type: 'story.opened', data: { title: `Story ${story}`, ...data }, ...extra }),
   updated: (story: string, data: Record<string, unknown>, extra: Partial<Raw> = {}) =>
     report(story, { type: 'story.updated', data, ...extra }),
-  closed: (story: string, extra: Partial<Raw> = {}) => report(story, { type: 'story.closed', data: { note: 'done' }, ...extra }),
-  reopened: (story: string, extra: Partial<Raw> = {}) => report(story, { type: 'story.reopened', data: {}, ...extra }),
-  posted: (story: string, entryId: string, data: Record<string, unknown> = {}, extra: Partial<Raw> = {}) =>
-    report(story, { type: 'entry.posted', data: { entryId, body: `<p>${entryId}</p>`, ...data }, ...extra }),
-  edited: (story: string, entryId: string, body: string, correction?: string, extra: Partial<Raw> = {}) =>
-    report(story, { type: 'entry.edited', data: { entryId, body, ...(correction ? { correction } : {}) }, ...extra }),
+  closed: (story: string, extra: Partial<Raw> = {}) =>
+    report(story, { type: 'story.closed', data: { note: 'done' }, ...extra }),
+  reopened: (story: string, extra: Partial<Raw> = {}) =>
+    report(story, { type: 'story.reopened', data: {}, ...extra }),
+  posted: (
+    story: string,
+    entryId: string,
+    data: Record<string, unknown> = {},
+    extra: Partial<Raw> = {},
+  ) =>
+    report(story, {
+      type: 'entry.posted',
+      data: { entryId, body: `<p>${entryId}</p>`, ...data },
+      ...extra,
+    }),
+  edited: (
+    story: string,
+    entryId: string,
+    body: string,
+    correction?: string,
+    extra: Partial<Raw> = {},
+  ) =>
+    report(story, {
+      type: 'entry.edited',
+      data: { entryId, body, ...(correction ? { correction } : {}) },
+      ...extra,
+    }),
   retracted: (story: string, entryId: string, reason = 'wrong', extra: Partial<Raw> = {}) =>
     report(story, { type: 'entry.retracted', data: { entryId, reason }, ...extra }),
   pinned: (story: string, entryId: string, extra: Partial<Raw> = {}) =>
