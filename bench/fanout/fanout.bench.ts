@@ -24,7 +24,7 @@
  *   updates/s (default `rate`: every socket still receives `rate` events/s, deliveries/s compare
  *   with `one`, and ingest takes `stories × rate` reports/s).
  * - `saturation`: `one`'s layout at `satStart × satFactor^k` updates/s, `satSeconds` per step,
- *   until two steps in a row deliver < 85 % of their offer (or a socket is dropped). Max
+ *   until two steps in a row achieve < 85 % of their offered rate (or a socket is dropped). Max
  *   deliveries/s = the best rate a step achieved (an overloaded step delivers at capacity,
  *   backlog included); "kept up" = ≥ 95 % delivered within 3 s, p99 ≤ 1 s, no drops.
  * - `storm`: `storm` sockets holding random versions 0..stormVersion of a story this gateway has
@@ -498,7 +498,8 @@ async function saturation(ctx: Ctx, system: System): Promise<LoadResult[]> {
     log(`  ${system} saturation ${rate}/s: ${describe(r)}`);
     // Past capacity once a step delivers < 85 % of its offer (or drops sockets): one step more,
     // clearly overloaded, shows the capacity again, then stop.
-    const overloaded = (x: LoadResult) => x.delivered < 0.85 * x.expected || x.disconnects > 0;
+    const overloaded = (x: LoadResult) =>
+      x.deliveriesPerSec < 0.85 * x.offeredPerSec || x.disconnects > 0;
     if (
       overloaded(r) &&
       ((steps.length > 1 && overloaded(steps[steps.length - 2])) || r.disconnects > 0)
