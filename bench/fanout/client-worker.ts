@@ -258,12 +258,13 @@ class Worker {
             done();
           }
         };
+        const timeoutMs = cmd.timeoutMs ?? 60_000;
         const timer = setTimeout(() => {
           failed += 1;
-          note('not subscribed within 60 s');
+          note(`not subscribed within ${timeoutMs / 1000} s`);
           client.conn?.close();
           settle();
-        }, 60_000);
+        }, timeoutMs);
         const attempt = (tries: number) => {
           let subscribed = false;
           const retryOrFail = (reason: string) => {
@@ -282,6 +283,12 @@ class Worker {
           };
           const handlers: ConnHandlers = {
             onOpen: () => {
+              if (cmd.deferSubscribe) {
+                client.open = true;
+                connected += 1;
+                lastAckAt = wallClock();
+                return settle();
+              }
               client.conn!.subscribe(client.spec, (ack) => {
                 if (settled) return;
                 subscribed = true;
@@ -302,7 +309,8 @@ class Worker {
             },
             onFail: (reason) => retryOrFail(reason),
             onClose: () => {
-              if (!subscribed) return retryOrFail('closed before the subscribe ack');
+              if (!subscribed && !client.open)
+                return retryOrFail('closed before the subscribe ack');
               client.open = false;
               this.disconnects += 1;
             },
@@ -334,6 +342,60 @@ class Worker {
       errors,
       lastAckAt,
       retries,
+      atHead: this.atHeadCount,
+      allAtHeadAt: this.allAtHeadAt,
+    };
+  }
+
+  /** Subscribes every connected, not yet subscribed socket at the same moment. */
+  async subscribeAll(cmd: Extract<WorkerCommand, { op: 'subscribe' }>): Promise<OpenResult> {
+    this.reset(cmd.marker);
+    this.headVersion = cmd.headVersion;
+    this.atHeadCount = 0;
+    this.allAtHeadAt = Number.NaN;
+    const waiting = this.clients.filter((c) => c.open && c.conn && c.held < 0);
+    const errors: string[] = [];
+    let acked = 0;
+    let refused = 0;
+    let failed = 0;
+    let lastAckAt = Number.NaN;
+    await Promise.all(
+      waiting.map(
+        (client) =>
+          new Promise<void>((done) => {
+            const timer = setTimeout(() => {
+              failed += 1;
+              if (errors.length < 5) errors.push('no subscribe ack within 60 s');
+              done();
+            }, 60_000);
+            client.conn!.subscribe(client.spec, (ack) => {
+              clearTimeout(timer);
+              if (ack.ok) {
+                acked += 1;
+                if (client.held < 0 && client.spec.since !== undefined) {
+                  client.held = client.spec.since;
+                }
+                this.checkHead(client);
+              } else {
+                refused += 1;
+                if (errors.length < 5) errors.push(`refused: ${ack.error?.code}`);
+              }
+              lastAckAt = wallClock();
+              done();
+            });
+          }),
+      ),
+    );
+    return {
+      type: 'opened',
+      requested: waiting.length,
+      connected: waiting.length,
+      acked,
+      refused,
+      failed,
+      retries: 0,
+      errors,
+      lastAckAt,
       atHead: this.atHeadCount,
       allAtHeadAt: this.allAtHeadAt,
     };
@@ -429,6 +491,9 @@ process.on('message', (cmd: WorkerCommand) => {
   switch (cmd.op) {
     case 'open':
       void worker.open(cmd).then(reply);
+      return;
+    case 'subscribe':
+      void worker.subscribeAll(cmd).then(reply);
       return;
     case 'reset':
       worker.reset(cmd.marker);

@@ -6,9 +6,9 @@
  *   npx nest build ingest && npx nest build gateway
  *   npx tsx bench/fanout/fanout.bench.ts [--subscribers=2000] [--rate=20] [--seconds=10]
  *     [--stories=100] [--spreadRate=<rate>] [--idle=5000] [--storm=5000] [--stormVersion=300]
- *     [--stormSpreadMs=0] [--stormWaitSeconds=40] [--workers=4] [--connectConcurrency=50]
+ *     [--stormSpreadMs=0] [--stormWaitSeconds=30] [--workers=4] [--connectConcurrency=50]
  *     [--satStart=25] [--satFactor=1.5] [--satSteps=6] [--satSeconds=4] [--client=raw|sio]
- *     [--scenarios=memory,one,spread,saturation,storm] [--baseline=1] [--baselineBacklog=511]
+ *     [--scenarios=memory,one,spread,saturation,storm,resubscribe] [--baseline=1] [--baselineBacklog=511]
  *     [--gc=1] [--profile=0] [--deadline=420] [--ingestEntry=<main.js>] [--gatewayEntry=<main.js>]
  *
  * Scenarios, livefeed then baseline back to back (so both see the same machine):
@@ -32,11 +32,14 @@
  *   once, retrying failed connections like socket.io-client (1 s doubling to 5 s, ±50 %): time
  *   until every socket holds the head; gaps, repeats, events received against events owed. The
  *   baseline serves the same catch-up (the same events, one emit each) from memory.
+ * - `resubscribe`: the same, but the sockets connect first (no listen-queue trouble) and then all
+ *   subscribe with `since` at the same moment: the catch-up work alone.
  *
  * Load: `workers` processes (client-worker.ts) share the sockets. CPU time of every process over
  * each window is reported (% of one core), with the machine's total, to show what saturated.
  * `--profile=1` also samples the gateway's CPU over each livefeed scenario (V8 profiler over the
- * inspector; bench/results/fanout-gateway-<scenario>.cpuprofile, summarised in the report) and
+ * inspector; <tmpdir>/livefeed-fanout/fanout-gateway-<scenario>.cpuprofile, summarised in the
+ * report) and
  * the heap retained per idle subscriber by allocation site.
  *
  * Read the baseline column knowing that the baseline pays neither for ingest, NATS and PostgreSQL
@@ -67,12 +70,14 @@ import {
   cpuPercent,
   cpuSample,
   gatewayMemory,
+  gatewayWindow,
   inspectorUrl,
   listenOverflows,
   pidsNamed,
   profileWhile,
   round,
   sampleHeap,
+  scrapeGateway,
   sampleMemory,
   sleep,
   startBuilt,
@@ -91,7 +96,7 @@ import {
 const strArg = (name: string, fallback: string): string =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 
-const SCENARIOS = ['memory', 'one', 'spread', 'saturation', 'storm'] as const;
+const SCENARIOS = ['memory', 'one', 'spread', 'saturation', 'storm', 'resubscribe'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const P = {
@@ -107,7 +112,7 @@ const P = {
   /** 0: every storm socket connects at the same instant; else each after a random delay ≤ this. */
   stormSpreadMs: arg('stormSpreadMs', 0),
   /** How long the storm may take before the sockets not at head are counted as such. */
-  stormWaitSeconds: arg('stormWaitSeconds', 40),
+  stormWaitSeconds: arg('stormWaitSeconds', 30),
   workers: arg('workers', 4),
   connectConcurrency: arg('connectConcurrency', 50),
   satStart: arg('satStart', 25),
@@ -134,7 +139,8 @@ const runs = (s: Scenario) => P.scenarios.includes(s);
 const TARGET = { p99Ms: 100, ratio: 0.9, bytesPerIdle: 20 * 1024, stormSeconds: 10 };
 const BODY =
   '<p>Shelling reported overnight near the river crossing; residents sheltered in basements.</p>';
-const RESULTS = path.resolve(__dirname, '../results');
+/** CPU profiles are large: they go to the temp directory, not bench/results. */
+const PROFILES = path.join(os.tmpdir(), 'livefeed-fanout');
 const enc = new TextEncoder();
 const log = (...args: unknown[]) =>
   console.error(`[fanout ${new Date().toISOString().slice(11, 19)}]`, ...args);
@@ -319,6 +325,12 @@ interface LoadResult {
    * how many extra copies of those events ingest published in the window.
    */
   committedMs?: Latency & { republished: number };
+  /**
+   * Livefeed only, from the gateway's /metrics over the window: its `publish_to_emit_seconds`
+   * histogram (recordedAt → broadcast; bucket bounds, so "≤ x ms"), the worst event-loop delay,
+   * and GC time by kind.
+   */
+  gateway?: ReturnType<typeof gatewayWindow>;
   gaps: number;
   repeats: number;
   disconnects: number;
@@ -338,6 +350,7 @@ async function measure(
   const marker = ctx.marker();
   ctx.pool.reset(marker);
   const untap = meta.system === 'livefeed' ? ctx.tap(marker) : undefined;
+  const scrape0 = meta.system === 'livefeed' ? await scrape(ctx) : undefined;
   await sleep(50);
   const cpu0 = cpuSample(ctx.cpu[meta.system]);
   const pub = await publish(marker);
@@ -354,6 +367,7 @@ async function measure(
   }
   const cpu1 = cpuSample(ctx.cpu[meta.system]);
   const committed = untap?.();
+  const scrape1 = scrape0 ? await scrape(ctx) : undefined;
   const c = await ctx.pool.collect();
   const nominalMs = (pub.sent / (meta.ratePerStory * meta.stories)) * 1000;
   const elapsedMs = Math.max(1, (Number.isNaN(c.lastAt) ? wallClock() : c.lastAt) - pub.startedAt);
@@ -370,12 +384,15 @@ async function measure(
     ),
     latencyMs: c.latency,
     ...(committed ? { committedMs: committed } : {}),
+    ...(scrape0 && scrape1 ? { gateway: gatewayWindow(scrape0, scrape1) } : {}),
     gaps: c.gaps,
     repeats: c.repeats,
     disconnects: c.disconnects,
     cpuPercent: cpuPercent(cpu0, cpu1),
   };
 }
+
+const scrape = (ctx: Ctx) => scrapeGateway(ctx.gateway.url).catch(() => undefined);
 
 /** Did a load step keep up with what was offered? */
 const keptUp = (r: LoadResult) =>
@@ -450,10 +467,17 @@ function publisher(
   };
 }
 
+const gatewayText = (g: ReturnType<typeof gatewayWindow>) =>
+  `recorded→emit p50 ${g.recordedToEmit.p50}, p99 ${g.recordedToEmit.p99}; loop delay max ` +
+  `${g.loopLagMaxMs} ms; GC ${Object.entries(g.gc)
+    .map(([kind, x]) => `${kind} ${x.count}× ${x.ms} ms`)
+    .join(', ')}`;
+
 const describe = (r: LoadResult) =>
   `${r.deliveriesPerSec} deliveries/s of ${r.offeredPerSec} offered; p50/p99/max ` +
   `${r.latencyMs.p50}/${r.latencyMs.p99}/${r.latencyMs.max} ms` +
   (r.committedMs ? ` (committed p50/p99 ${r.committedMs.p50}/${r.committedMs.p99})` : '') +
+  (r.gateway ? ` (gateway: ${gatewayText(r.gateway)})` : '') +
   `; cpu ${JSON.stringify(r.cpuPercent)}`;
 
 async function fixedRate(ctx: Ctx, system: System, kind: 'one' | 'spread'): Promise<LoadResult> {
@@ -560,6 +584,8 @@ async function memory(ctx: Ctx, system: System): Promise<MemoryResult> {
 
 interface StormResult {
   system: System;
+  /** `connect`: connect and subscribe at once; `resubscribe`: connected first, subscribe at once. */
+  mode: 'connect' | 'resubscribe';
   sockets: number;
   headVersion: number;
   subscribed: number;
@@ -586,7 +612,11 @@ interface StormResult {
  * serves the catch-up from its cache or PostgreSQL, the baseline from an in-memory copy of the
  * same events (one emit per event, as livefeed does).
  */
-async function storm(ctx: Ctx, system: System): Promise<StormResult> {
+async function storm(
+  ctx: Ctx,
+  system: System,
+  mode: 'connect' | 'resubscribe',
+): Promise<StormResult> {
   const rnd = mulberry32(42);
   const specs: SocketSpec[] = Array.from({ length: P.storm }, () => ({
     storyId: 'storm',
@@ -594,16 +624,29 @@ async function storm(ctx: Ctx, system: System): Promise<StormResult> {
   }));
   const owed = specs.reduce((s, spec) => s + (P.stormVersion - (spec.since ?? 0)), 0);
   if (system === 'baseline') await ctx.baseline!.seed('storm', ctx.stormEvents);
+  if (mode === 'resubscribe') {
+    const o = await ctx.pool.open(urlOf(ctx, system), specs, {
+      concurrency: P.connectConcurrency,
+      deferSubscribe: true,
+      marker: 'none',
+    });
+    log(`  ${system}: ${o.connected}/${o.requested} connected, not subscribed yet`);
+  }
   await sleep(500);
   const cpu0 = cpuSample(ctx.cpu[system]);
   const overflows0 = listenOverflows();
   const start = wallClock();
-  const opened: Opened = await ctx.pool.open(urlOf(ctx, system), specs, {
-    concurrency: 0,
-    spreadMs: P.stormSpreadMs,
-    headVersion: P.stormVersion,
-    marker: ctx.marker(),
-  });
+  const marker = ctx.marker();
+  const opened: Opened =
+    mode === 'connect'
+      ? await ctx.pool.open(urlOf(ctx, system), specs, {
+          concurrency: 0,
+          spreadMs: P.stormSpreadMs,
+          headVersion: P.stormVersion,
+          timeoutMs: P.stormWaitSeconds * 1000,
+          marker,
+        })
+      : await ctx.pool.subscribeAll({ headVersion: P.stormVersion, marker });
   let count = await ctx.pool.count();
   while (count.atHead < P.storm && wallClock() < start + P.stormWaitSeconds * 1000) {
     await sleep(100);
@@ -614,6 +657,7 @@ async function storm(ctx: Ctx, system: System): Promise<StormResult> {
   await ctx.pool.close();
   const result: StormResult = {
     system,
+    mode,
     sockets: P.storm,
     headVersion: P.stormVersion,
     subscribed: opened.acked,
@@ -636,7 +680,7 @@ async function storm(ctx: Ctx, system: System): Promise<StormResult> {
   const serverCpu = result.cpuPercent[system === 'livefeed' ? 'gateway' : 'server'] ?? 0;
   result.serverCpuSeconds = round(((serverCpu / 100) * (cpu1.at - cpu0.at)) / 1000, 1);
   log(
-    `  ${system} storm: ${result.subscribed}/${P.storm} subscribed (${result.retries} retries, ` +
+    `  ${system} ${mode} storm: ${result.subscribed}/${P.storm} subscribed (${result.retries} retries, ` +
       `${result.listenOverflows} listen-queue overflows, last ack ${result.lastAckSeconds} s), ` +
       `all at head after ${result.secondsToHead} s; ${c.events}/${owed} events, ${c.gaps} gaps, ` +
       `${c.repeats} repeats; cpu ${JSON.stringify(result.cpuPercent)}` +
@@ -653,6 +697,7 @@ interface Results {
   spread?: Record<System, LoadResult | undefined>;
   saturation?: Record<System, LoadResult[] | undefined>;
   storm?: Record<System, StormResult | undefined>;
+  resubscribe?: Record<System, StormResult | undefined>;
 }
 
 async function main(): Promise<void> {
@@ -783,8 +828,8 @@ async function main(): Promise<void> {
         const { result, profile } = await profileWhile(ctx.inspector, () => fn(system));
         out[system] = result;
         if (profile) {
-          const file = path.join(RESULTS, `fanout-gateway-${what}.cpuprofile`);
-          mkdirSync(RESULTS, { recursive: true });
+          const file = path.join(PROFILES, `fanout-gateway-${what}.cpuprofile`);
+          mkdirSync(PROFILES, { recursive: true });
           writeFileSync(file, JSON.stringify(profile));
           profiles[what] = {
             file: path.relative(process.cwd(), file),
@@ -800,7 +845,10 @@ async function main(): Promise<void> {
     if (runs('spread')) results.spread = await both('spread', (s) => fixedRate(ctx, s, 'spread'));
     if (runs('saturation'))
       results.saturation = await both('saturation', (s) => saturation(ctx, s));
-    if (runs('storm')) results.storm = await both('storm', (s) => storm(ctx, s));
+    if (runs('storm')) results.storm = await both('storm', (s) => storm(ctx, s, 'connect'));
+    if (runs('resubscribe')) {
+      results.resubscribe = await both('resubscribe', (s) => storm(ctx, s, 'resubscribe'));
+    }
 
     clearTimeout(watchdog);
     const logged = { gateway: warnings(gateway), ingest: warnings(ingest) };
@@ -924,33 +972,41 @@ function report(
       ['  heap used', kb(lf.heapPerSubscriber), bl ? kb(bl.heapPerSubscriber) : 'n/a', '(info)'],
     );
   }
-  if (r.storm?.livefeed) {
-    const s = r.storm.livefeed;
-    const bl = r.storm.baseline;
+  const stormRows = (res: Record<System, StormResult | undefined> | undefined) => {
+    const lf = res?.livefeed;
+    if (!lf) return;
+    const bl = res.baseline;
     const took = (x: StormResult) =>
       Number.isNaN(x.secondsToHead)
         ? `> ${P.stormWaitSeconds} s: ${x.atHead} of ${x.sockets} at head (${x.listenOverflows} listen-queue overflows, ${x.serverCpuSeconds} CPU-s)`
         : `${x.secondsToHead} s (last ack ${x.lastAckSeconds} s; ${x.listenOverflows} listen-queue overflows, ${x.retries} reconnects; ${x.serverCpuSeconds} CPU-s)`;
     const integrity = (x: StormResult) =>
       `${x.gaps} / ${x.repeats}; ${n(x.eventsReceived)} of ${n(x.eventsOwed)}`;
-    const spread = P.stormSpreadMs ? `over ${P.stormSpreadMs} ms` : 'all at once';
+    const how =
+      lf.mode === 'resubscribe'
+        ? 'already connected, all subscribe at once'
+        : P.stormSpreadMs
+          ? `connect + subscribe over ${P.stormSpreadMs} ms`
+          : 'connect + subscribe all at once';
     rows.push(
       [
-        `reconnect storm: ${P.storm} sockets holding 0..${P.stormVersion} of a story, ${spread} → all at head`,
-        took(s),
+        `${lf.mode === 'resubscribe' ? 'resubscribe' : 'reconnect'} storm: ${P.storm} sockets holding 0..${P.stormVersion} of a story, ${how} → all at head`,
+        took(lf),
         bl ? took(bl) : 'n/a',
         `≤ ${TARGET.stormSeconds} s`,
-        s.secondsToHead <= TARGET.stormSeconds,
+        lf.secondsToHead <= TARGET.stormSeconds,
       ],
       [
         '  gaps / repeats; events received of owed',
-        integrity(s),
+        integrity(lf),
         bl ? integrity(bl) : 'n/a',
         '0 / 0; all',
-        s.gaps === 0 && s.repeats === 0 && s.eventsReceived === s.eventsOwed,
+        lf.gaps === 0 && lf.repeats === 0 && lf.eventsReceived === lf.eventsOwed,
       ],
     );
-  }
+  };
+  stormRows(r.storm);
+  stormRows(r.resubscribe);
   const live = (s: System) =>
     [r.one?.[s], r.spread?.[s], ...(r.saturation?.[s] ?? [])].filter((x): x is LoadResult => !!x);
   const breaks = (s: System) => live(s).reduce((t, x) => t + x.gaps + x.repeats, 0);
@@ -985,17 +1041,18 @@ function report(
     '',
     '## Every load window',
     '',
-    '| system | scenario | updates/s per story | offered deliveries/s | achieved | p50 / p99 / max ms | committed p50 / p99 ms | dropped | CPU, % of one core |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| system | scenario | updates/s per story | offered deliveries/s | achieved | p50 / p99 / max ms | committed p50 / p99 ms | gateway: recorded→emit, event-loop delay, GC | dropped | CPU, % of one core |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...windows.map(
       (x) =>
         `| ${x.system} | ${x.scenario} | ${x.ratePerStory} | ${n(x.offeredPerSec)} | ${n(x.deliveriesPerSec)} | ` +
         `${x.latencyMs.p50} / ${x.latencyMs.p99} / ${x.latencyMs.max} | ${x.committedMs ? `${x.committedMs.p50} / ${x.committedMs.p99}` : '–'} | ` +
+        `${x.gateway ? gatewayText(x.gateway) : '–'} | ` +
         `${x.disconnects} | ${cpuText(x.cpuPercent)} |`,
     ),
-    ...Object.values(r.storm ?? {})
+    ...[...Object.values(r.storm ?? {}), ...Object.values(r.resubscribe ?? {})]
       .filter((x): x is StormResult => !!x)
-      .map((x) => `\n${x.system} reconnect storm CPU: ${cpuText(x.cpuPercent)}.`),
+      .map((x) => `\n${x.system} ${x.mode} storm CPU: ${cpuText(x.cpuPercent)}.`),
     '',
     '`machine` is the busy time of all cores (200 = both), `other` the part no listed process accounts for (other tenants, kernel); ' +
       '`nats` and `postgres` count every such process on the machine.',

@@ -240,18 +240,36 @@ export class WorkerPool {
   async open(
     url: string,
     sockets: readonly SocketSpec[],
-    opts: { concurrency: number; headVersion?: number; spreadMs?: number; marker: string },
+    opts: {
+      concurrency: number;
+      headVersion?: number;
+      spreadMs?: number;
+      deferSubscribe?: boolean;
+      timeoutMs?: number;
+      marker: string;
+    },
   ) {
     const n = this.procs.length;
     const parts = this.procs.map((_, i) => sockets.filter((_s, j) => j % n === i));
-    const results = await this.all<OpenResult>(
-      (i) => ({ op: 'open', url, sockets: parts[i], ...opts }),
-      'opened',
+    return this.sum(
+      await this.all<OpenResult>(
+        (i) => ({ op: 'open', url, sockets: parts[i], ...opts }),
+        'opened',
+      ),
     );
-    const sum = (k: 'requested' | 'acked' | 'refused' | 'failed' | 'retries' | 'atHead') =>
-      results.reduce((s, r) => s + r[k], 0);
+  }
+
+  /** Subscribes, at once, every socket opened with `deferSubscribe`. */
+  async subscribeAll(opts: { headVersion?: number; marker: string }) {
+    return this.sum(await this.all<OpenResult>({ op: 'subscribe', ...opts }, 'opened'));
+  }
+
+  private sum(results: OpenResult[]) {
+    type Summed = 'requested' | 'connected' | 'acked' | 'refused' | 'failed' | 'retries' | 'atHead';
+    const sum = (k: Summed) => results.reduce((s, r) => s + r[k], 0);
     return {
       requested: sum('requested'),
+      connected: sum('connected'),
       acked: sum('acked'),
       refused: sum('refused'),
       failed: sum('failed'),
@@ -417,6 +435,82 @@ export async function gatewayMemory(url: string): Promise<Memory> {
     rss: value('process_resident_memory_bytes'),
     heapUsed: value('nodejs_heap_size_used_bytes'),
   };
+}
+
+/** One scrape of the gateway's /metrics: what the bench reads to explain a window's latency. */
+export interface GatewayScrape {
+  /** `publish_to_emit_seconds` cumulative buckets by `le` (seconds). */
+  readonly emit: Map<number, number>;
+  /** GC seconds and collections by kind (major, minor, incremental, weakcb), cumulative. */
+  readonly gcSeconds: Record<string, number>;
+  readonly gcCount: Record<string, number>;
+  /** Event loop delay since the previous scrape (prom-client resets it on every scrape), seconds. */
+  readonly loopLagMax: number;
+  readonly loopLagP99: number;
+}
+
+export async function scrapeGateway(url: string): Promise<GatewayScrape> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const emit = new Map<number, number>();
+  const bucket = /^\w*publish_to_emit_seconds_bucket\{[^}]*le="([^"]+)"[^}]*\} (\S+)/gm;
+  for (const m of text.matchAll(bucket)) {
+    emit.set(m[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(m[1]), Number(m[2]));
+  }
+  const byKind = (suffix: string) => {
+    const out: Record<string, number> = {};
+    const re = new RegExp(
+      `^\\w*nodejs_gc_duration_seconds_${suffix}\\{[^}]*kind="(\\w+)"[^}]*\\} (\\S+)`,
+      'gm',
+    );
+    for (const m of text.matchAll(re)) out[m[1]] = Number(m[2]);
+    return out;
+  };
+  const value = (name: string) =>
+    Number(new RegExp(`^\\w*${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return {
+    emit,
+    gcSeconds: byKind('sum'),
+    gcCount: byKind('count'),
+    loopLagMax: value('nodejs_eventloop_lag_max_seconds'),
+    loopLagP99: value('nodejs_eventloop_lag_p99_seconds'),
+  };
+}
+
+/** What happened in the gateway between two scrapes. */
+export function gatewayWindow(a: GatewayScrape, b: GatewayScrape) {
+  const gc: Record<string, { ms: number; count: number }> = {};
+  for (const kind of Object.keys(b.gcSeconds)) {
+    const count = (b.gcCount[kind] ?? 0) - (a.gcCount[kind] ?? 0);
+    if (count > 0) {
+      const ms = ((b.gcSeconds[kind] ?? 0) - (a.gcSeconds[kind] ?? 0)) * 1000;
+      gc[kind] = { ms: round(ms, 1), count };
+    }
+  }
+  return {
+    recordedToEmit: histogramDelta(a.emit, b.emit),
+    loopLagMaxMs: round(b.loopLagMax * 1000, 1),
+    loopLagP99Ms: round(b.loopLagP99 * 1000, 1),
+    gc,
+  };
+}
+
+/** Quantile bounds ("≤ x ms") of the observations between two readings of a histogram. */
+export function histogramDelta(a: Map<number, number>, b: Map<number, number>) {
+  const les = [...b.keys()].sort((x, y) => x - y);
+  const count = b.get(Number.POSITIVE_INFINITY) ?? 0;
+  const total = count - (a.get(Number.POSITIVE_INFINITY) ?? 0);
+  const bound = (q: number) => {
+    if (total <= 0) return 'n/a';
+    for (const le of les) {
+      if ((b.get(le) ?? 0) - (a.get(le) ?? 0) >= q * total) {
+        return le === Number.POSITIVE_INFINITY
+          ? `> ${les[les.length - 2] * 1000} ms`
+          : `≤ ${le * 1000} ms`;
+      }
+    }
+    return 'n/a';
+  };
+  return { count: total, p50: bound(0.5), p99: bound(0.99) };
 }
 
 /** The inspector's WebSocket URL of an app started with `--inspect=127.0.0.1:0`, if any. */

@@ -42,8 +42,14 @@ export type WorkerCommand =
       readonly headVersion?: number;
       /** Each socket starts after a random delay up to this (ms); 0 or absent: no delay. */
       readonly spreadMs?: number;
+      /** Connect only; `subscribe` later subscribes them all at once. */
+      readonly deferSubscribe?: boolean;
+      /** A socket not subscribed (or connected) this long after its start counts as failed. */
+      readonly timeoutMs?: number;
       readonly marker: string;
     }
+  /** Subscribes every socket opened with `deferSubscribe`, all at once; answered with `opened`. */
+  | { readonly op: 'subscribe'; readonly headVersion?: number; readonly marker: string }
   | { readonly op: 'reset'; readonly marker: string }
   | { readonly op: 'count' }
   | { readonly op: 'collect' }
