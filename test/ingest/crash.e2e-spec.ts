@@ -118,14 +118,12 @@ describe.each(['after-decide', 'after-append', 'after-commit', 'after-publish'])
 describe('two ingest processes on the same consumer', () => {
   it('keep 5,000 reports across 50 stories gapless and free of duplicates', async () => {
     const reports = workload('pair', 50, 100);
-    const [a, b] = await Promise.all([
+    await Promise.all([
       ingest({ LIVEFEED_INGEST_BATCH: '100' }),
       ingest({ LIVEFEED_INGEST_BATCH: '100' }),
     ]);
     await world.publish(reports);
     await expectComplete('pair', 5000, 50);
-    const took = (p: AppProcess) => p.lines.length;
-    expect(took(a) + took(b)).toBeGreaterThanOrEqual(0);
   });
 });
 
