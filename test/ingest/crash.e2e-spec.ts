@@ -127,6 +127,24 @@ describe('two ingest processes on the same consumer', () => {
   });
 });
 
+describe('one ingest process committing on several lanes at once', () => {
+  it("gives each story's reports their versions in the order they were filed", async () => {
+    const reports = workload('lanes', 40, 60);
+    await ingest({ LIVEFEED_INGEST_LANES: '4', LIVEFEED_INGEST_BATCH: '200' });
+    await world.publish(reports);
+    await expectComplete('lanes', 2400, 40);
+    const rows = await world.sql<{ story_id: string; report_id: string; version: number }>(
+      `SELECT story_id, report_id, version FROM events WHERE story_id LIKE 'lanes-%' ORDER BY story_id, version`,
+    );
+    const filed = new Map<string, string[]>();
+    for (const r of reports) filed.set(r.storyId, [...(filed.get(r.storyId) ?? []), r.id]);
+    const committed = new Map<string, string[]>();
+    for (const r of rows)
+      committed.set(r.story_id, [...(committed.get(r.story_id) ?? []), r.report_id]);
+    expect(committed).toEqual(filed);
+  });
+});
+
 describe('a worker paused (SIGSTOP) past ack_wait while its twin takes over', () => {
   it('lets the unique constraints stop every duplicate', async () => {
     const reports = workload('stall', 20, 50);

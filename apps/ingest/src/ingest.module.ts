@@ -32,11 +32,14 @@ export class IngestModule {
     const eventPublisher = new EventPublisher(r.nc, subjects);
     const consumerRef: { current?: ReportConsumer } = {};
     const metrics = new IngestMetrics(() => consumerRef.current?.pending() ?? Promise.resolve(0));
-    const pipeline = new ReportPipeline(r.store, eventPublisher, metrics, r.failpoints, r.log);
+    const pipeline = new ReportPipeline(r.store, eventPublisher, metrics, r.failpoints, r.log, {
+      lanes: r.config.LIVEFEED_INGEST_LANES,
+      batchSize: r.config.LIVEFEED_INGEST_BATCH,
+    });
     const consumer = new ReportConsumer(r.nc, subjects, {
       durable: 'ingest',
       batchSize: r.config.LIVEFEED_INGEST_BATCH,
-      maxWaitMs: 5,
+      maxWaitMs: 0,
       ackWaitMs: r.config.LIVEFEED_ACK_WAIT_MS,
       handler: (messages) => pipeline.handle(messages),
       settlesLater: true,

@@ -33,6 +33,8 @@ export const configSchema = z.object({
     .default('info'),
   /** Reports fetched and committed together by the ingest consumer. */
   LIVEFEED_INGEST_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
+  /** Ingest transactions that may run at once, each over its own share of the stories. */
+  LIVEFEED_INGEST_LANES: z.coerce.number().int().min(1).max(32).default(4),
   /** How long JetStream waits for an ack before redelivering a report to another worker. */
   LIVEFEED_ACK_WAIT_MS: z.coerce.number().int().min(500).default(30_000),
   /** Days the events stream keeps events. */

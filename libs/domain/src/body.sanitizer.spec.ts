@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { sanitizeBody } from './body.sanitizer';
+import { isAlreadyClean, sanitizeBody, sanitizeBodyFully } from './body.sanitizer';
 
 /**
  * Ways of writing a dangerous scheme that browsers still execute: case, entity
@@ -319,6 +319,142 @@ describe('the output', () => {
           expect(sanitizeBody(once)).toBe(once);
         },
       ),
+    );
+  });
+});
+
+describe('the shortcut for bodies already clean', () => {
+  const INLINE = [
+    'strong',
+    'b',
+    'em',
+    'i',
+    'u',
+    's',
+    'del',
+    'ins',
+    'mark',
+    'small',
+    'sub',
+    'sup',
+    'code',
+    'cite',
+    'q',
+  ];
+  const text = fc.string({
+    unit: fc.oneof(
+      fc.constantFrom(
+        ' ',
+        '"',
+        "'",
+        '\n',
+        '\r',
+        '\t',
+        '=',
+        '/',
+        ';',
+        '#',
+        '\u00a0',
+        '\u2028',
+        'é',
+        '😀',
+        '\u0001',
+        '`',
+      ),
+      fc.string({ unit: 'grapheme', maxLength: 3 }).filter((t) => !/[<>&]/.test(t)),
+    ),
+    maxLength: 12,
+  });
+  /** Bodies in the shortcut's grammar: `<p>` blocks of text and nested inline tags. */
+  const inline: fc.Arbitrary<string> = fc.letrec<{ node: string }>((tie) => ({
+    node: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      text,
+      fc
+        .tuple(fc.constantFrom(...INLINE), fc.array(tie('node'), { maxLength: 3 }))
+        .map(([tag, kids]) => `<${tag}>${kids.join('')}</${tag}>`),
+    ),
+  })).node;
+  const clean = fc
+    .array(
+      fc.oneof(
+        inline,
+        fc.array(inline, { maxLength: 4 }).map((kids) => `<p>${kids.join('')}</p>`),
+      ),
+      { maxLength: 5 },
+    )
+    .map((parts) => parts.join(''));
+
+  it('takes only bodies that sanitize-html returns unchanged', () => {
+    let taken = 0;
+    fc.assert(
+      fc.property(clean, (body) => {
+        if (!isAlreadyClean(body)) return;
+        taken += 1;
+        expect(sanitizeBodyFully(body)).toBe(body);
+      }),
+      { numRuns: 2000 },
+    );
+    // Only bodies nested deeper than the shortcut's limit may fall outside it.
+    expect(taken).toBeGreaterThan(1900);
+  });
+
+  it('takes most bodies of that grammar (within its depth limit)', () => {
+    expect(
+      isAlreadyClean('<p>Shelling <em>near</em> the "river"; it\'s <strong>bad</strong>.</p>'),
+    ).toBe(true);
+    expect(isAlreadyClean('plain text, no markup at all')).toBe(true);
+    expect(isAlreadyClean('')).toBe(true);
+  });
+
+  it.each([
+    ['an attribute', '<p class="x">a</p>'],
+    ['an entity', '<p>a &amp; b</p>'],
+    ['a stray <', 'a < b'],
+    ['a stray >', 'a > b'],
+    ['a tag outside the set', '<p><a>x</a></p>'],
+    ['a script', '<script>alert(1)</script>'],
+    ['upper case', '<P>x</P>'],
+    ['a void tag', 'a<br>b'],
+    ['a p inside a p', '<p><p>x</p></p>'],
+    ['a p inside inline', '<em><p>x</p></em>'],
+    ['an unclosed tag', '<p>x'],
+    ['a stray close', 'x</p>'],
+    ['crossed tags', '<b><i>x</b></i>'],
+    ['a comment', '<!-- x -->'],
+    ['deep nesting', '<b>'.repeat(9) + 'x' + '</b>'.repeat(9)],
+  ])('leaves a body with %s to the full sanitiser', (_what, body) => {
+    expect(isAlreadyClean(body)).toBe(false);
+    expect(sanitizeBody(body)).toBe(sanitizeBodyFully(body));
+  });
+
+  it('gives what the full sanitiser gives, for any body', () => {
+    const fragment = fc.constantFrom(
+      '<p>',
+      '</p>',
+      '<b>',
+      '</b>',
+      '<em>',
+      '</em>',
+      '<q>',
+      '</q>',
+      '<a>',
+      '<br>',
+      '&',
+      '<',
+      '>',
+      'x',
+      '"',
+      ' ',
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fragment, { maxLength: 20 }).map((p) => p.join('')),
+        (body) => {
+          expect(sanitizeBody(body)).toBe(sanitizeBodyFully(body));
+        },
+      ),
+      { numRuns: 2000 },
     );
   });
 });

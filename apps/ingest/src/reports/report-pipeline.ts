@@ -4,6 +4,7 @@ import type { EventPublisher, InboundReport } from '@livefeed/messaging';
 import { Failpoints, isTransientError } from '@livefeed/common';
 import type { Logger } from 'pino';
 import type { IngestMetrics } from '../observability/ingest.metrics';
+import { StoryScheduler } from './story-scheduler';
 
 /**
  * Attempts a report naming an entry (or story) that does not exist yet gets before `unknown-entry`
@@ -14,32 +15,62 @@ export const UNKNOWN_ENTRY_ATTEMPTS = 5;
 const DEFERRALS_REMEMBERED = 100_000;
 const RETRY_BASE_MS = 200;
 const RETRY_CAP_MS = 5_000;
-/** Committed batches whose publishes may still await their acks. */
-const MAX_BATCHES_IN_FLIGHT = 3;
+/** The fewest reports a transaction takes from a backlog shared among the lanes. */
+const MIN_SHARE = 50;
+/** Committed batches, across all lanes, whose publishes may still await their acks. */
+const MAX_BATCHES_IN_FLIGHT = 8;
 
 export function retryDelayMs(deliveryCount: number): number {
   return Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** Math.max(0, deliveryCount - 1));
 }
 
-interface Pending {
-  readonly message: InboundReport;
-  readonly item: IncomingReport;
+export interface PipelineOptions {
+  /** Transactions that may run at once, each over its own set of stories. */
+  readonly lanes: number;
+  /** The most reports one transaction takes. */
+  readonly batchSize: number;
 }
 
+/** A message parsed: a report to decide, or a rejection that parsing already made. */
+type Parsed =
+  | { readonly message: InboundReport; readonly item: IncomingReport }
+  | { readonly message: InboundReport; readonly rejection: Rejection };
+type Pending = Extract<Parsed, { item: IncomingReport }>;
+type Invalid = Extract<Parsed, { rejection: Rejection }>;
+
 /**
- * Turns one batch of JetStream messages into recorded outcomes: parse, decide and commit in one
- * transaction, publish what was decided, and only then ack. A transient failure throws, so the
- * consumer naks the whole batch and backs off: nothing is rejected or skipped for an outage.
+ * Turns JetStream messages into recorded outcomes: parse, decide and commit in one transaction,
+ * publish what was decided, and only then ack.
+ *
+ * A backlog is shared out among a few lanes (StoryScheduler) that commit at once, each over its own
+ * stories, so the round trips of one transaction overlap the work of the others; a story is in one
+ * transaction at a time, so its reports are decided in the order they arrived. A transient failure (the database is down) naks the lane's
+ * reports with a growing delay and makes the next `handle` throw, so the consumer backs off too:
+ * nothing is rejected or skipped for an outage.
  */
 export class ReportPipeline {
+  private readonly scheduler: StoryScheduler<Parsed>;
+
   constructor(
     private readonly store: EventStore,
     private readonly publisher: EventPublisher,
     private readonly metrics: IngestMetrics,
     private readonly failpoints: Failpoints,
     private readonly log: Logger,
+    options: PipelineOptions = { lanes: 1, batchSize: 500 },
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.scheduler = new StoryScheduler(
+      options.lanes,
+      {
+        maxBatch: options.batchSize,
+        minBatch: Math.min(options.batchSize, MIN_SHARE),
+        maxQueued: options.batchSize,
+      },
+      (batch) => this.work(batch),
+      (error) => this.log.error({ err: error }, 'committing reports failed unexpectedly'),
+    );
+  }
 
   /**
    * Deferrals per report id. JetStream's delivery count cannot serve: naks during an outage raise
@@ -47,38 +78,72 @@ export class ReportPipeline {
    */
   private readonly deferrals = new Map<string, number>();
   private readonly inflight = new Set<Promise<void>>();
+  /** Consecutive transient failures, for the delay of the naks. */
+  private failures = 0;
+  /** A transient failure the consumer has not been told of yet. */
+  private failure?: unknown;
 
+  /** Parses a batch and queues it for the lanes; resolves once they can take more. */
   async handle(messages: readonly InboundReport[]): Promise<void> {
-    const now = this.clock().toISOString();
+    if (this.failure !== undefined) {
+      const failure = this.failure;
+      this.failure = undefined;
+      throw failure;
+    }
     this.metrics.received.inc(messages.length);
     this.metrics.batchSize.observe(messages.length);
-    const pending: Pending[] = [];
-    const invalid: Array<{ message: InboundReport; rejection: Rejection }> = [];
-    for (const message of messages) {
-      const parsed = parseReportBytes(message.data, {
-        subjectStoryId: message.storyId,
-        fallbackId: `seq:${message.seq}`,
-      });
-      if (parsed.ok) {
-        const deferUnknownEntry =
-          (this.deferrals.get(parsed.report.id) ?? 0) < UNKNOWN_ENTRY_ATTEMPTS - 1;
-        pending.push({ message, item: { report: parsed.report, deferUnknownEntry } });
-      } else {
-        invalid.push({ message, rejection: parsed.rejection });
-      }
-    }
+    await this.scheduler.push(
+      messages.map((message) => ({ key: message.storyId, item: this.parse(message) })),
+    );
+  }
 
-    const started = performance.now();
-    const results = await this.commit(pending, now);
-    for (const { rejection } of invalid) {
-      const recorded = await this.store.recordRejection(rejection, now);
-      if (!recorded.duplicate) results.push({ kind: 'rejected', rejection, duplicate: false });
+  /** Waits until every report handed over so far is committed, published and settled (shutdown). */
+  async drain(): Promise<void> {
+    await this.scheduler.drain();
+    while (this.inflight.size > 0) await Promise.all([...this.inflight]);
+  }
+
+  private parse(message: InboundReport): Parsed {
+    const parsed = parseReportBytes(message.data, {
+      subjectStoryId: message.storyId,
+      fallbackId: `seq:${message.seq}`,
+    });
+    if (!parsed.ok) return { message, rejection: parsed.rejection };
+    const deferUnknownEntry =
+      (this.deferrals.get(parsed.report.id) ?? 0) < UNKNOWN_ENTRY_ATTEMPTS - 1;
+    return { message, item: { report: parsed.report, deferUnknownEntry } };
+  }
+
+  /** One lane's turn: commit its reports, then publish and settle them in the background. */
+  private async work(batch: Parsed[]): Promise<void> {
+    const pending: Pending[] = [];
+    const invalid: Invalid[] = [];
+    for (const p of batch) {
+      if ('item' in p) pending.push(p);
+      else invalid.push(p);
     }
+    const now = this.clock().toISOString();
+    const started = performance.now();
+    let results: Outcome[];
+    try {
+      results = await this.commit(pending, now);
+      for (const { rejection } of invalid) {
+        const recorded = await this.store.recordRejection(rejection, now);
+        if (!recorded.duplicate) results.push({ kind: 'rejected', rejection, duplicate: false });
+      }
+    } catch (error) {
+      const delayMs = retryDelayMs(++this.failures);
+      this.log.warn({ err: error, delayMs }, 'commit failed; its reports come back');
+      for (const { message } of batch) message.nak(delayMs);
+      this.failure = error;
+      return;
+    }
+    this.failures = 0;
     this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
     this.failpoints.hit('after-commit');
 
-    // Publishing and acking overlap the next batch's commit: the publishes are on the wire, in
-    // order, before this returns; their acks are awaited in the background, a few batches deep.
+    // Publishing and acking overlap the next commits: the publishes are on the wire, in order,
+    // before this returns; their acks are awaited in the background, a few batches deep.
     const settled = this.publish(results).then(
       () => {
         this.failpoints.hit('after-publish');
@@ -88,17 +153,12 @@ export class ReportPipeline {
       (error: unknown) => {
         // Committed but not announced: redelivery finds the outcomes and publishes again.
         this.log.warn({ err: error }, 'publishing a batch failed; its reports come back');
-        for (const { message } of [...pending, ...invalid]) message.nak(RETRY_BASE_MS);
+        for (const { message } of batch) message.nak(RETRY_BASE_MS);
       },
     );
     this.inflight.add(settled);
     void settled.finally(() => this.inflight.delete(settled));
     while (this.inflight.size >= MAX_BATCHES_IN_FLIGHT) await Promise.race(this.inflight);
-  }
-
-  /** Waits until every batch handed over so far is published and acked (graceful shutdown). */
-  async drain(): Promise<void> {
-    while (this.inflight.size > 0) await Promise.all([...this.inflight]);
   }
 
   /** One transaction for the batch; when it fails for a non-transient reason, one per report. */

@@ -95,14 +95,18 @@ export async function readBatchState(
   const figureKeys = keysOf(reports, (r) =>
     r.type === 'figure.reported' ? r.data.figureId : undefined,
   );
-  const [row] = await sql.query<LoadedRow>(LOAD_BATCH_STATE, [
-    [...new Set(reports.map((r) => r.id))],
-    storyIds,
-    entryKeys.storyIds,
-    entryKeys.ids,
-    figureKeys.storyIds,
-    figureKeys.ids,
-  ]);
+  const [row] = await sql.query<LoadedRow>(
+    LOAD_BATCH_STATE,
+    [
+      [...new Set(reports.map((r) => r.id))],
+      storyIds,
+      entryKeys.storyIds,
+      entryKeys.ids,
+      figureKeys.storyIds,
+      figureKeys.ids,
+    ],
+    'livefeed_load_batch',
+  );
 
   const prior = new Map<string, PriorOutcome>();
   for (const o of row.outcomes)

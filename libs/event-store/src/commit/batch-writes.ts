@@ -40,7 +40,7 @@ export async function appendEvents(sql: Sql, events: readonly StoryEvent[]): Pro
     o: e.occurredAt,
     w: e.recordedAt,
   }));
-  await sql.query(APPEND_EVENTS, [JSON.stringify(rows), LOCK_SPACE.logOrder]);
+  await sql.query(APPEND_EVENTS, [JSON.stringify(rows), LOCK_SPACE.logOrder], 'livefeed_append');
 }
 
 // Data-modifying CTEs all run to completion, in one statement; each touches its own table.
@@ -157,12 +157,16 @@ export async function writeProjectionsAndOutcomes(
           m: o.rejection.message,
         },
   );
-  await sql.query(WRITE_PROJECTIONS_AND_OUTCOMES, [
-    JSON.stringify(stories),
-    JSON.stringify(entries),
-    JSON.stringify(figures),
-    JSON.stringify(claims),
-    JSON.stringify(decided),
-    decidedAt,
-  ]);
+  await sql.query(
+    WRITE_PROJECTIONS_AND_OUTCOMES,
+    [
+      JSON.stringify(stories),
+      JSON.stringify(entries),
+      JSON.stringify(figures),
+      JSON.stringify(claims),
+      JSON.stringify(decided),
+      decidedAt,
+    ],
+    'livefeed_write_projections',
+  );
 }

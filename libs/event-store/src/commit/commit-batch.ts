@@ -78,5 +78,5 @@ const LOCK_STORIES = `
     FROM (SELECT DISTINCT hashtext(id) AS k FROM unnest($2::text[]) AS id ORDER BY k) AS keys`;
 
 async function lockStories(sql: Sql, storyIds: readonly string[]): Promise<void> {
-  await sql.query(LOCK_STORIES, [LOCK_SPACE.story, storyIds]);
+  await sql.query(LOCK_STORIES, [LOCK_SPACE.story, storyIds], 'livefeed_lock_stories');
 }

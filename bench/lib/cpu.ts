@@ -1,0 +1,89 @@
+/**
+ * CPU accounting from Linux /proc: how much of one core each named group of processes used between
+ * two samples, beside the whole machine's busy time.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+function cpuMsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time every core spent busy (not idle, not waiting for I/O), in ms. */
+function machineBusyMs(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+  const t = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = t.slice(0, 8).reduce((s, x) => s + x, 0);
+  return (total - t[3] - t[4]) * TICK_MS;
+}
+
+export function pidsNamed(comm: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === comm) pids.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
+/** Named groups of processes whose CPU time is reported, e.g. `gateway`, `clients`. */
+export type CpuGroups = Record<string, () => number[]>;
+export interface CpuSample {
+  readonly at: number;
+  readonly machine: number;
+  readonly ms: Record<string, Map<number, number>>;
+}
+
+export function cpuSample(groups: CpuGroups): CpuSample {
+  const ms: Record<string, Map<number, number>> = {};
+  for (const [name, pids] of Object.entries(groups)) {
+    ms[name] = new Map(
+      pids()
+        .filter((pid) => pid > 0)
+        .map((pid) => [pid, cpuMsOf(pid)]),
+    );
+  }
+  const self = process.cpuUsage();
+  ms.bench = new Map([[process.pid, (self.user + self.system) / 1000]]);
+  return { at: Date.now(), machine: machineBusyMs(), ms };
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/**
+ * Percent of one core each group used between two samples; `machine` is every core's busy time
+ * and `other` what none of the groups account for (other tenants of the machine, the kernel).
+ * Only processes alive at the second sample count (one started in between counts from its start).
+ */
+export function cpuPercent(a: CpuSample, b: CpuSample): Record<string, number> {
+  const wall = b.at - a.at;
+  const out: Record<string, number> = {};
+  let ours = 0;
+  for (const [name, now] of Object.entries(b.ms)) {
+    let used = 0;
+    for (const [pid, ms] of now) used += ms - (a.ms[name]?.get(pid) ?? 0);
+    ours += used;
+    out[name] = round1((used / wall) * 100);
+  }
+  out.other = round1((Math.max(0, b.machine - a.machine - ours) / wall) * 100);
+  out.machine = round1(((b.machine - a.machine) / wall) * 100);
+  return out;
+}
+
+/** `ingest 95, postgres 60, ...`: a cpuPercent result as one line. */
+export function cpuLine(percent: Record<string, number>): string {
+  return Object.entries(percent)
+    .map(([name, p]) => `${name} ${p}`)
+    .join(', ');
+}

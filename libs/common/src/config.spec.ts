@@ -1,0 +1,77 @@
+import { ConfigError, loadConfig, subjectsFor } from './config';
+
+describe('loadConfig', () => {
+  it('gives the defaults of CONTRACT section 6 for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      NATS_URL: 'nats://127.0.0.1:4222',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/livefeed',
+      LIVEFEED_SUBJECT_ROOT: 'livefeed',
+      GATEWAY_PORT: 3000,
+      INGEST_PORT: 3001,
+      LIVEFEED_PUBLISH_TOKENS: [],
+      LIVEFEED_READER_SECRET: '',
+      LIVEFEED_INGEST_BATCH: 500,
+      LIVEFEED_INGEST_LANES: 4,
+    });
+  });
+
+  it('reads lists, numbers and names', () => {
+    const config = loadConfig({
+      LIVEFEED_PUBLISH_TOKENS: ' a, b ,,c ',
+      INGEST_PORT: '0',
+      LIVEFEED_INGEST_LANES: '8',
+      LIVEFEED_SUBJECT_ROOT: 'test_root-1',
+    });
+    expect(config.LIVEFEED_PUBLISH_TOKENS).toEqual(['a', 'b', 'c']);
+    expect(config.INGEST_PORT).toBe(0);
+    expect(config.LIVEFEED_INGEST_LANES).toBe(8);
+    expect(config.LIVEFEED_SUBJECT_ROOT).toBe('test_root-1');
+  });
+
+  it.each([
+    ['GATEWAY_PORT', '70000'],
+    ['GATEWAY_PORT', 'http'],
+    ['INGEST_PORT', '-1'],
+    ['DATABASE_URL', 'mysql://localhost/db'],
+    ['LIVEFEED_SUBJECT_ROOT', 'Has.Dots'],
+    ['LIVEFEED_SUBJECT_ROOT', 'a>'],
+    ['LIVEFEED_SUBJECT_ROOT', ''],
+    ['LIVEFEED_INGEST_BATCH', '0'],
+    ['LIVEFEED_INGEST_BATCH', '1.5'],
+    ['LIVEFEED_INGEST_LANES', '0'],
+    ['LIVEFEED_INGEST_LANES', '33'],
+    ['LIVEFEED_ACK_WAIT_MS', '10'],
+    ['LIVEFEED_LOG_LEVEL', 'loud'],
+  ])('refuses %s=%j with an error naming it', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(
+      new RegExp(`^invalid configuration:\\n  ${name}: `),
+    );
+  });
+
+  it('names every bad variable at once, one per line', () => {
+    let message = '';
+    try {
+      loadConfig({ GATEWAY_PORT: 'x', LIVEFEED_INGEST_LANES: '-2' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message.split('\n').slice(1).sort()).toEqual([
+      expect.stringMatching(/^ {2}GATEWAY_PORT: /),
+      expect.stringMatching(/^ {2}LIVEFEED_INGEST_LANES: /),
+    ]);
+  });
+});
+
+describe('subjectsFor', () => {
+  it('derives stream names and subjects from the root', () => {
+    const s = subjectsFor('news-room');
+    expect(s.reportsStream).toBe('NEWS_ROOM_REPORTS');
+    expect(s.eventsStream).toBe('NEWS_ROOM_EVENTS');
+    expect(s.reports('s1')).toBe('news-room.reports.s1');
+    expect(s.events('s1')).toBe('news-room.events.s1');
+    expect(s.rejections('s1')).toBe('news-room.rejections.s1');
+    expect(s.reportsAll).toBe('news-room.reports.>');
+  });
+});
