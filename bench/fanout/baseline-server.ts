@@ -18,8 +18,8 @@ import {
   wallClock,
 } from './protocol';
 
-/** Listen backlog: Node's default (511) unless the bench says otherwise, like the gateway's. */
-const BACKLOG = Number(process.argv[2] ?? 511);
+/** Listen backlog: the gateway's (4096, its `listenBacklog`) unless the bench says otherwise. */
+const BACKLOG = Number(process.argv[2] ?? 4096);
 const http = createServer();
 const io = new Server(http, { serveClient: false, maxHttpBufferSize: 16 * 1024 });
 const versions = new Map<string, number>();

@@ -8,7 +8,7 @@
  *     [--stories=100] [--spreadRate=<rate>] [--idle=5000] [--storm=5000] [--stormVersion=300]
  *     [--stormSpreadMs=0] [--stormWaitSeconds=30] [--workers=4] [--connectConcurrency=50]
  *     [--satStart=25] [--satFactor=1.5] [--satSteps=6] [--satSeconds=4] [--client=raw|sio]
- *     [--scenarios=memory,one,spread,saturation,storm,resubscribe] [--baseline=1] [--baselineBacklog=511]
+ *     [--scenarios=memory,one,spread,saturation,storm,resubscribe] [--baseline=1] [--baselineBacklog=4096]
  *     [--gc=1] [--profile=0] [--deadline=420] [--ingestEntry=<main.js>] [--gatewayEntry=<main.js>]
  *
  * Scenarios, livefeed then baseline back to back (so both see the same machine):
@@ -124,8 +124,8 @@ const P = {
     .split(',')
     .filter((s): s is Scenario => (SCENARIOS as readonly string[]).includes(s)),
   baseline: arg('baseline', 1) !== 0,
-  /** The baseline server's listen backlog; 511 is Node's default, which the gateway uses. */
-  baselineBacklog: arg('baselineBacklog', 511),
+  /** The baseline server's listen backlog: the gateway's default `listenBacklog`, for a fair storm. */
+  baselineBacklog: arg('baselineBacklog', 4096),
   gc: arg('gc', 1) !== 0,
   profile: arg('profile', 0) !== 0,
   deadline: arg('deadline', 420),

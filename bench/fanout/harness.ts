@@ -356,7 +356,7 @@ export class Baseline {
     readonly url: string,
   ) {}
 
-  static async start(backlog = 511): Promise<Baseline> {
+  static async start(backlog = 4096): Promise<Baseline> {
     const child = fork(path.join(__dirname, 'baseline-server.ts'), [String(backlog)], {
       execArgv: [...process.execArgv, '--expose-gc'],
       serialization: 'advanced',

@@ -1,5 +1,7 @@
+import { Server, type Socket as TcpSocket } from 'node:net';
 import { Client } from 'pg';
 import { io } from 'socket.io-client';
+import { SocketHub } from '../../apps/gateway/src/push/socket.hub';
 import { expectEventually, GatewayHarness, r, type Reader } from './gateway.harness';
 
 jest.setTimeout(60_000);
@@ -21,6 +23,26 @@ async function stalledPollingSubscriber(
     body: `421${JSON.stringify(['subscribe', { storyId, since: 0 }])}`,
   });
   return { sid, poll: () => fetch(url(sid)) };
+}
+
+/** Counts the writes (system calls) Node makes on the gateway's TCP socket of one reader from now on. */
+function countTcpWrites(hub: SocketHub, socketId: string): () => number {
+  const conn = hub.socket(socketId)!.conn as unknown as {
+    transport: { socket: { _socket: TcpSocket } };
+  };
+  const tcp = conn.transport.socket._socket as unknown as Record<
+    '_write' | '_writev',
+    (...args: unknown[]) => void
+  >;
+  let writes = 0;
+  for (const method of ['_write', '_writev'] as const) {
+    const original = tcp[method].bind(tcp);
+    tcp[method] = (...args: unknown[]) => {
+      writes += 1;
+      original(...args);
+    };
+  }
+  return () => writes;
 }
 
 describe('resilience', () => {
@@ -81,6 +103,41 @@ describe('resilience', () => {
     );
     engine.transport.ws._socket.resume();
     expect(await disconnected).toMatch(/transport (close|error)/);
+  });
+
+  it('sends a catch-up of hundreds of events in a few TCP writes, encoding each event once for all readers', async () => {
+    await h.story('bulk-catch-up', 299);
+    const gateway = await h.startGateway();
+    const hub = gateway.app.get(SocketHub);
+    const readers = await Promise.all(Array.from({ length: 8 }, () => h.reader(gateway)));
+    const server = hub.socket(readers[0].socket.id!)!.nsp.server;
+    const encode = jest.spyOn(server.encoder, 'encode');
+    const writes = readers.map((reader) => countTcpWrites(hub, reader.socket.id!));
+
+    for (const reader of readers) await reader.subscribe('bulk-catch-up', 0);
+    await expectEventually(() => {
+      for (const reader of readers) expect(reader.holds('bulk-catch-up', 0)).toBe(300);
+    });
+
+    const eventEncodings = encode.mock.calls.filter(([packet]) => packet.data?.[0] === 'event');
+    expect(eventEncodings.length).toBe(300);
+    // The ack, then the 300 events that queued behind it: one write each, not one per event.
+    for (const count of writes) expect(count()).toBeLessThanOrEqual(4);
+    encode.mockRestore();
+    for (const reader of readers) reader.close();
+  });
+
+  it('listens with a backlog deep enough for thousands of simultaneous connects', async () => {
+    const listen = jest.spyOn(Server.prototype, 'listen');
+    try {
+      await h.startGateway({}, { listenBacklog: 3000 });
+      expect(listen).toHaveBeenCalledWith(
+        expect.objectContaining({ backlog: 3000 }),
+        expect.any(Function),
+      );
+    } finally {
+      listen.mockRestore();
+    }
   });
 
   it('serves a reconnect storm of 1,000 readers with about one database read per story', async () => {

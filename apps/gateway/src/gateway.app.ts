@@ -54,8 +54,20 @@ export async function startGateway(
   app.enableCors({ origin: policy.allowsAll ? true : [...policy.origins], methods: ['GET'] });
   app.set('query parser', 'simple');
   app.disable('x-powered-by');
-  await app.listen(config.GATEWAY_PORT, '0.0.0.0');
-  const port = (app.getHttpServer().address() as AddressInfo).port;
+  await app.init();
+  // Not `app.listen`: its typings take no backlog.
+  const server = app.getHttpServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(
+      { port: config.GATEWAY_PORT, host: '0.0.0.0', backlog: options.listenBacklog },
+      () => {
+        server.off('error', reject);
+        resolve();
+      },
+    );
+  });
+  const port = (server.address() as AddressInfo).port;
   log.info({ port }, 'listening');
 
   let closing: Promise<void> | undefined;

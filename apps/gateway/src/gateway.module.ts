@@ -60,6 +60,7 @@ export class GatewayModule {
           provide: EVENT_FEED,
           useValue: new EventFeed(r.nc, subjects, {
             start: 'new',
+            maxMessages: r.options.feedMaxMessages,
             onError: (e, context) => onError(`event feed: ${context}`)(e),
           }),
         },

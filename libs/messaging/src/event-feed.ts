@@ -24,6 +24,11 @@ export interface EventFeedOptions {
   readonly start?: EventFeedStart;
   /** Unparseable messages, handler errors and recoveries, for logs. */
   readonly onError?: (error: Error, context: string) => void;
+  /**
+   * Messages the server may send ahead of the handlers (nats.js' `max_messages`, 100 by default).
+   * More lets a reader that fell behind take the backlog in larger bursts.
+   */
+  readonly maxMessages?: number;
 }
 
 /** Where an event sits in the stream, for resuming elsewhere. */
@@ -114,6 +119,7 @@ export class EventFeed {
           const messages = await consumer.consume({
             callback: (msg) => this.deliver(msg),
             abort_on_missing_resource: true,
+            ...(this.options.maxMessages ? { max_messages: this.options.maxMessages } : {}),
           });
           this.messages = messages;
           if (this.stopping) {

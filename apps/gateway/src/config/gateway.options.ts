@@ -29,6 +29,18 @@ export interface GatewayOptions {
   readonly audienceExpiryMs: number;
   /** How long "this story does not exist" is believed. */
   readonly missingStoryTtlMs: number;
+  /**
+   * Connections the kernel queues before the gateway accepts them (capped by
+   * `net.core.somaxconn`). Node's 511 overflows when thousands of readers reconnect at once, and
+   * each overflowed connect costs its client a SYN retransmit (1 s, then 3 s, 7 s …).
+   */
+  readonly listenBacklog: number;
+  /**
+   * Events NATS may send this instance's feed ahead of processing. When the gateway falls behind,
+   * the backlog then arrives in bursts, and a burst's events of one story reach each reader in one
+   * write: the further behind, the cheaper each event, so it catches up.
+   */
+  readonly feedMaxMessages: number;
 }
 
 export const GATEWAY_OPTIONS = Symbol('GATEWAY_OPTIONS');
@@ -47,6 +59,8 @@ export function defaultGatewayOptions(overrides: Partial<GatewayOptions> = {}): 
     audienceEmitMs: 2000,
     audienceExpiryMs: 5000,
     missingStoryTtlMs: 1000,
+    listenBacklog: 4096,
+    feedMaxMessages: 1000,
     ...overrides,
   };
 }

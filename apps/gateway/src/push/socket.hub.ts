@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { Server, Socket } from 'socket.io';
 
+type EncodedPacket = ReturnType<Server['encoder']['encode']>[number];
+/** socket.io-parser's `PacketType.EVENT` (socket.io protocol v5). */
+const EVENT = 2 as Parameters<Server['encoder']['encode']>[0]['type'];
+/** Encoded catch-up packets kept; a storm's catch-ups share the few hundred latest events. */
+const ENCODED_MAX = 4096;
+
 export const liveRoom = (storyId: string) => `live:${storyId}`;
 export const audienceRoom = (storyId: string) => `all:${storyId}`;
 
@@ -24,6 +30,10 @@ interface EngineSocketLike {
 @Injectable()
 export class SocketHub {
   private server: Server | null = null;
+  private readonly encoded = new Map<
+    object,
+    { name: string; nsp: string; packets: readonly EncodedPacket[] }
+  >();
 
   attach(server: Server): void {
     this.server = server;
@@ -47,6 +57,31 @@ export class SocketHub {
 
   send(id: string, name: string, payload: unknown): void {
     this.socket(id)?.emit(name, payload);
+  }
+
+  /**
+   * Sends a message whose payload is immutable and goes to many sockets one by one (the events of
+   * catch-ups): the socket.io packet is encoded once, with the server's own encoder, and written as
+   * is, so a reconnect storm costs one encoding per event rather than one per event and reader. It
+   * queues in the socket's engine.io connection like every other message, so order is kept.
+   */
+  sendShared(id: string, name: string, payload: object): void {
+    const socket = this.socket(id);
+    if (!socket || !this.server) return;
+    const nsp = socket.nsp.name;
+    let entry = this.encoded.get(payload);
+    if (!entry || entry.name !== name || entry.nsp !== nsp) {
+      entry = {
+        name,
+        nsp,
+        packets: this.server.encoder.encode({ type: EVENT, nsp, data: [name, payload] }),
+      };
+      this.encoded.set(payload, entry);
+      // Bounded: the oldest go first (catch-ups send recent events, so the cache keeps up with them).
+      if (this.encoded.size > ENCODED_MAX)
+        this.encoded.delete(this.encoded.keys().next().value as object);
+    }
+    for (const packet of entry.packets) socket.conn.write(packet as string);
   }
 
   /** Encodes once for the whole room. */
