@@ -3,7 +3,7 @@
  * from /proc, and memory readings of the gateway. No measurement policy here.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { createInterface } from 'node:readline';
@@ -21,7 +21,6 @@ import {
   type StoredEvent,
   type WorkerCommand,
   type WorkerReply,
-  wallClock,
 } from './protocol';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -86,40 +85,9 @@ export async function startBuilt(
   };
 }
 
-// ---- CPU accounting (Linux /proc) ----------------------------------------------------------
+// ---- CPU accounting (Linux /proc): shared with bench/ingest ------------------------------
 
-const TICK_MS = 10; // USER_HZ is 100 on Linux
-
-function cpuMsOf(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU time every core spent busy (not idle, not waiting for I/O), in ms. */
-function machineBusyMs(): number {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
-  const t = line.trim().split(/\s+/).slice(1).map(Number);
-  const total = t.slice(0, 8).reduce((s, x) => s + x, 0);
-  return (total - t[3] - t[4]) * TICK_MS;
-}
-
-export function pidsNamed(comm: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === comm) pids.push(Number(entry));
-    } catch {
-      // gone
-    }
-  }
-  return pids;
-}
+export { cpuPercent, cpuSample, pidsNamed, type CpuGroups, type CpuSample } from '../lib/cpu';
 
 /** TCP connections the kernel dropped because a listen queue was full (machine-wide counter). */
 export function listenOverflows(): number {
@@ -129,48 +97,6 @@ export function listenOverflows(): number {
   const names = lines[i].split(/\s+/);
   const values = lines[i + 1].split(/\s+/);
   return Number(values[names.indexOf('ListenOverflows')]);
-}
-
-/** Named groups of processes whose CPU time is reported, e.g. `gateway`, `clients`. */
-export type CpuGroups = Record<string, () => number[]>;
-export interface CpuSample {
-  readonly at: number;
-  readonly machine: number;
-  readonly ms: Record<string, Map<number, number>>;
-}
-
-export function cpuSample(groups: CpuGroups): CpuSample {
-  const ms: Record<string, Map<number, number>> = {};
-  for (const [name, pids] of Object.entries(groups)) {
-    ms[name] = new Map(
-      pids()
-        .filter((pid) => pid > 0)
-        .map((pid) => [pid, cpuMsOf(pid)]),
-    );
-  }
-  const self = process.cpuUsage();
-  ms.bench = new Map([[process.pid, (self.user + self.system) / 1000]]);
-  return { at: wallClock(), machine: machineBusyMs(), ms };
-}
-
-/**
- * Percent of one core each group used between two samples; `machine` is every core's busy time
- * and `other` what none of the groups account for (other tenants of the machine, the kernel).
- * Only processes alive at the second sample count (one started in between counts from its start).
- */
-export function cpuPercent(a: CpuSample, b: CpuSample): Record<string, number> {
-  const wall = b.at - a.at;
-  const out: Record<string, number> = {};
-  let ours = 0;
-  for (const [name, now] of Object.entries(b.ms)) {
-    let used = 0;
-    for (const [pid, ms] of now) used += ms - (a.ms[name]?.get(pid) ?? 0);
-    ours += used;
-    out[name] = round((used / wall) * 100);
-  }
-  out.other = round((Math.max(0, b.machine - a.machine - ours) / wall) * 100);
-  out.machine = round(((b.machine - a.machine) / wall) * 100);
-  return out;
 }
 
 // ---- client workers ------------------------------------------------------------------------

@@ -39,7 +39,12 @@ export class IngestModule {
     const consumer = new ReportConsumer(r.nc, subjects, {
       durable: 'ingest',
       batchSize: r.config.LIVEFEED_INGEST_BATCH,
+      // No waiting for a fuller batch: reports that arrive while the lanes are busy gather in the
+      // pipeline and go together into the next transaction anyway.
       maxWaitMs: 0,
+      // Room for what is queued, committing and awaiting its publish acks on every lane at once;
+      // the default (10 batches) made the server pause deliveries under a backlog.
+      maxAckPending: Math.max(20_000, r.config.LIVEFEED_INGEST_BATCH * 10),
       ackWaitMs: r.config.LIVEFEED_ACK_WAIT_MS,
       handler: (messages) => pipeline.handle(messages),
       settlesLater: true,

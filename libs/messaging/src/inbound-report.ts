@@ -25,16 +25,23 @@ export interface InboundReport {
 /** Wraps a JetStream message and remembers whether the handler settled it. */
 export class JetStreamInboundReport implements InboundReport {
   readonly storyId: string;
-  readonly seq: number;
-  readonly deliveryCount: number;
-  readonly msgId?: string;
   private decided = false;
 
   constructor(private readonly msg: JsMsg) {
     this.storyId = msg.subject.slice(msg.subject.lastIndexOf('.') + 1);
-    this.seq = msg.seq;
-    this.deliveryCount = msg.info.deliveryCount;
-    this.msgId = msg.headers?.get('Nats-Msg-Id') || undefined;
+  }
+
+  // Read on demand: each parses the reply subject or the headers, which most reports never need.
+  get seq(): number {
+    return this.msg.seq;
+  }
+
+  get deliveryCount(): number {
+    return this.msg.info.deliveryCount;
+  }
+
+  get msgId(): string | undefined {
+    return this.msg.headers?.get('Nats-Msg-Id') || undefined;
   }
 
   get subject(): string {

@@ -106,7 +106,10 @@ export class ReportPipeline {
   private parse(message: InboundReport): Parsed {
     const parsed = parseReportBytes(message.data, {
       subjectStoryId: message.storyId,
-      fallbackId: `seq:${message.seq}`,
+      // Only an unreadable report needs it; reading the sequence parses the reply subject.
+      get fallbackId() {
+        return `seq:${message.seq}`;
+      },
     });
     if (!parsed.ok) return { message, rejection: parsed.rejection };
     const deferUnknownEntry =
