@@ -105,7 +105,9 @@ export async function readBatchState(
       figureKeys.storyIds,
       figureKeys.ids,
     ],
-    'livefeed_load_batch',
+    // Not prepared, unlike the writes: its joins must follow the tables as they grow, and a plan
+    // cached while they were small (sequential scans) burnt most of PostgreSQL's CPU until the
+    // next ANALYZE.
   );
 
   const prior = new Map<string, PriorOutcome>();
