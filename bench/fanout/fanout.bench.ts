@@ -55,6 +55,7 @@ import path from 'node:path';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
+import { JetStreamPipeline } from '../../libs/messaging/src/jetstream.pipeline';
 import { subjectsFor, type Subjects } from '../../libs/common/src/config';
 import { createTestDatabase } from '../../libs/common/src/testing/isolation';
 import type { AppProcess } from '../../test/support/processes';
@@ -168,7 +169,7 @@ interface Published {
 
 /** `entry.posted` reports at a fixed rate, round-robin over the stories, ids stamped with the time. */
 async function publishReports(
-  js: JetStreamClient,
+  js: JetStreamPipeline,
   subjects: Subjects,
   stories: readonly string[],
   ratePerStory: number,
@@ -193,9 +194,7 @@ async function publishReports(
       author: 'desk:bench',
       data: { entryId: `${marker}-${i}`, body: BODY },
     };
-    const p = js.publish(subjects.reports(storyId), enc.encode(JSON.stringify(report)), {
-      msgID: id,
-    });
+    const p = js.publish(subjects.reports(storyId), enc.encode(JSON.stringify(report)), id);
     expectedDeliveries += subscribersOf(storyId);
     inflight.add(p);
     void p.finally(() => inflight.delete(p));
@@ -401,7 +400,8 @@ const keptUp = (r: LoadResult) =>
 // ---- scenarios -----------------------------------------------------------------------------
 
 interface Ctx {
-  readonly js: JetStreamClient;
+  /** The lightest JetStream publisher there is, so the bench's own CPU stays small. */
+  readonly js: JetStreamPipeline;
   readonly subjects: Subjects;
   readonly gateway: AppProcess;
   readonly baseline: Baseline | undefined;
@@ -760,6 +760,8 @@ async function main(): Promise<void> {
     }));
     const t0 = wallClock();
     const setupEvents = await fileAndWait(nc, js, subjects, [...opened, ...stormEntries]);
+    const pipeline = new JetStreamPipeline(nc);
+    cleanups.push(async () => pipeline.close());
     log(`filed ${setupEvents.length} setup reports in ${round(wallClock() - t0)} ms`);
     const sample = setupEvents.find((e) => e.type === 'entry.posted');
     if (!sample) throw new Error('no entry.posted event to model the baseline payload on');
@@ -793,7 +795,7 @@ async function main(): Promise<void> {
     };
     let phase = 0;
     const ctx: Ctx = {
-      js,
+      js: pipeline,
       subjects,
       gateway,
       baseline,

@@ -1,5 +1,6 @@
 import { fold, type Report, type StoryEvent } from '@livefeed/domain';
 import type { BatchResult } from '../event-store.types';
+import { lockStoriesSql } from './commit-batch';
 import {
   at,
   countRows,
@@ -447,5 +448,20 @@ describe('recordRejection', () => {
 
     expect(result).toEqual({ kind: 'rejected', rejection: rejection(open.id), duplicate: true });
     expect(await t.store.getStory('invalid-then-valid')).toBeNull();
+  });
+});
+
+describe('the story locks sent with BEGIN', () => {
+  it('take one lock per story, whatever the ids hold, and run nothing else', async () => {
+    const hostile = ["a'b", 'c\\d', "x'); DROP TABLE events; --", 'plain', 'plain'];
+    const locked = await t.dataSource.transaction(async (manager) => {
+      await manager.query(lockStoriesSql(hostile));
+      const rows = await manager.query<Array<{ n: string }>>(
+        `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()`,
+      );
+      return Number(rows[0].n);
+    });
+    expect(locked).toBe(4);
+    expect(await countRows(t.dataSource, 'events')).toBeGreaterThanOrEqual(0);
   });
 });

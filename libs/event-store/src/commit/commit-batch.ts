@@ -1,17 +1,17 @@
-import type { Pool } from 'pg';
+import { escapeLiteral, type Pool } from 'pg';
 import type { BatchResult, EventStoreHooks, IncomingReport } from '../event-store.types';
 import { constraintOf, sqlState } from '../postgres/errors';
 import { LOCK_SPACE } from '../postgres/locks';
-import { DiscardConnection, inTransaction, type Sql } from '../postgres/pool';
+import { DiscardConnection, inTransaction } from '../postgres/pool';
 import { storableText } from '../postgres/text-safety';
 import { readBatchState } from './batch-reads';
 import { appendEvents, writeProjectionsAndOutcomes } from './batch-writes';
 import { decideBatch } from './decide-batch';
 
 /**
- * Decides and records a batch of reports in one transaction (see EventStore.commitBatch), in six round
- * trips whatever the batch size: BEGIN, story locks, one read, the append, one write of projections and
- * outcomes, COMMIT.
+ * Decides and records a batch of reports in one transaction (see EventStore.commitBatch), in five round
+ * trips whatever the batch size: BEGIN with the story locks, one read, the append, one write of
+ * projections and outcomes, COMMIT.
  *
  * Races between writers are ruled out by locks taken before anything is read: a transaction-scoped
  * advisory lock per story, in one sorted order so two workers never deadlock. Locks on a hash of the id
@@ -38,21 +38,27 @@ export async function commitBatch(
   const storyIds = [...new Set(reports.map((r) => r.storyId))];
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await inTransaction(pool, async (sql) => {
-        await lockStories(sql, storyIds);
-        const state = await readBatchState(sql, reports, storyIds);
-        const plan = decideBatch(items, reports, now, state.prior, state.stories);
-        hooks.afterDecide?.();
-        if (plan.events.length) {
-          // A failed append leaves the session lock held: only closing the connection releases it.
-          await appendEvents(sql, plan.events).catch((error: unknown) => {
-            throw new DiscardConnection(error);
-          });
-        }
-        await writeProjectionsAndOutcomes(sql, plan.changes, plan.outcomes, now);
-        hooks.afterAppend?.();
-        return plan.results;
-      });
+      return await inTransaction(
+        pool,
+        async (sql) => {
+          const state = await readBatchState(sql, reports, storyIds);
+          const plan = decideBatch(items, reports, now, state.prior, state.stories);
+          hooks.afterDecide?.();
+          if (plan.events.length) {
+            // A failed append leaves the session lock held: only closing the connection releases it.
+            await appendEvents(sql, plan.events).catch((error: unknown) => {
+              throw new DiscardConnection(error);
+            });
+          }
+          await writeProjectionsAndOutcomes(sql, plan.changes, plan.outcomes, now);
+          hooks.afterAppend?.();
+          return plan.results;
+        },
+        // One round trip: BEGIN, the planner told that every read here is a lookup by key (so the
+        // prepared read keeps index lookups however its tables grew since it was planned), and the
+        // story locks.
+        `BEGIN; ${KEY_LOOKUPS_ONLY} ${lockStoriesSql(storyIds)}`,
+      );
     } catch (error) {
       if (attempt < MAX_ATTEMPTS && isReportIdRace(error)) continue;
       throw error;
@@ -61,6 +67,9 @@ export async function commitBatch(
 }
 
 const MAX_ATTEMPTS = 3;
+
+const KEY_LOOKUPS_ONLY =
+  'SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off;';
 
 function isReportIdRace(error: unknown): boolean {
   const state = sqlState(error);
@@ -72,11 +81,13 @@ function isReportIdRace(error: unknown): boolean {
   );
 }
 
-// The subquery's ORDER BY fixes the order the locks are taken in; it is not flattened away.
-const LOCK_STORIES = `
-  SELECT pg_advisory_xact_lock($1::int, k)
-    FROM (SELECT DISTINCT hashtext(id) AS k FROM unnest($2::text[]) AS id ORDER BY k) AS keys`;
-
-async function lockStories(sql: Sql, storyIds: readonly string[]): Promise<void> {
-  await sql.query(LOCK_STORIES, [LOCK_SPACE.story, storyIds], 'livefeed_lock_stories');
+/**
+ * Takes the stories' transaction locks in one sorted order (the subquery's ORDER BY is not flattened
+ * away). The ids travel as escaped literals because the statement shares its round trip with BEGIN,
+ * which the simple query protocol allows only without parameters.
+ */
+export function lockStoriesSql(storyIds: readonly string[]): string {
+  const ids = storyIds.map((id) => escapeLiteral(id)).join(',');
+  return `SELECT pg_advisory_xact_lock(${LOCK_SPACE.story}, k)
+    FROM (SELECT DISTINCT hashtext(id) AS k FROM unnest(ARRAY[${ids}]::text[]) AS id ORDER BY k) AS keys`;
 }

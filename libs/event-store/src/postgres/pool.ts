@@ -82,13 +82,18 @@ export class DiscardConnection extends Error {
 
 /**
  * BEGIN … COMMIT around `work`; ROLLBACK when it throws. A failed ROLLBACK means the connection is gone
- * or confused, so it is discarded.
+ * or confused, so it is discarded. `begin` may carry statements to run right after BEGIN in the same
+ * round trip (simple query protocol: no parameters, so only text built from escaped literals).
  */
-export async function inTransaction<T>(pool: Pool, work: (sql: Sql) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(
+  pool: Pool,
+  work: (sql: Sql) => Promise<T>,
+  begin = 'BEGIN',
+): Promise<T> {
   return withClient(pool, async (sql) => {
-    await sql.query('BEGIN');
     let result: T;
     try {
+      await sql.query(begin);
       result = await work(sql);
     } catch (error) {
       if (error instanceof DiscardConnection) throw error;
