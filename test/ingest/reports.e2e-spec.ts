@@ -273,6 +273,16 @@ describe('hostile input', () => {
     ],
     ['an unknown type', raw(JSON.stringify(report('hostile', 'h-type', 'story.deleted', {}))), /./],
     [
+      'an occurredAt in year 0, which PostgreSQL refuses',
+      raw(
+        JSON.stringify({
+          ...report('hostile', 'h-year0', 'story.updated', { title: 'x' }),
+          occurredAt: '0000-01-01T00:00:00Z',
+        }),
+      ),
+      /occurredAt/,
+    ],
+    [
       'over 256 KiB',
       raw(
         JSON.stringify(report('hostile', 'h-big', 'story.updated', { title: 'x'.repeat(270_000) })),

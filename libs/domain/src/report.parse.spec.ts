@@ -317,6 +317,19 @@ describe('a report that breaks the schema', () => {
       /ISO-8601/,
     ],
     ['an occurredAt as a number', { occurredAt: 1_795_508_100_000 }, 'occurredAt', /ISO-8601/],
+    ['an occurredAt in year 0', { occurredAt: '0000-06-01T00:00:00Z' }, 'occurredAt', /0001/],
+    [
+      'an occurredAt that is year 0 in UTC',
+      { occurredAt: '0001-01-01T00:30:00+01:00' },
+      'occurredAt',
+      /between the years 0001 and 9999/,
+    ],
+    [
+      'an occurredAt past 9999 in UTC',
+      { occurredAt: '9999-12-31T23:30:00-01:00' },
+      'occurredAt',
+      /between the years 0001 and 9999/,
+    ],
   ])('is refused for %s', (_what, change, field, message) => {
     const refused = rejection(validateReport(filedWith(change), ctx));
     expect(refused.fields?.[field]).toEqual(

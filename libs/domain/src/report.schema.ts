@@ -1,5 +1,20 @@
 import { z } from 'zod';
 
+const FIRST_INSTANT = Date.parse('0001-01-01T00:00:00.000Z');
+const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * An ISO-8601 text as `YYYY-MM-DDTHH:mm:ss.sssZ`, or undefined when it is no instant or falls
+ * outside the years 0001–9999 in UTC: PostgreSQL refuses year 0 (`0001-01-01T00:00+01:00` is one)
+ * and `toISOString` writes years past 9999 with a sign, so such a time would fail at the database
+ * on every redelivery instead of being rejected once.
+ */
+export function instantOf(text: string): string | undefined {
+  const time = Date.parse(text);
+  if (!Number.isFinite(time) || time < FIRST_INSTANT || time > LAST_INSTANT) return undefined;
+  return new Date(time).toISOString();
+}
+
 /** Limits of CONTRACT section 1, in one place. */
 export const LIMITS = {
   reportBytes: 256 * 1024,
@@ -83,7 +98,12 @@ const envelope = {
   id: reportIdSchema,
   storyId: storyIdSchema,
   author: text(1, 200),
-  occurredAt: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 instant' }).optional(),
+  occurredAt: z.iso
+    .datetime({ offset: true, error: 'must be an ISO-8601 instant' })
+    .refine((text) => instantOf(text) !== undefined, {
+      error: 'must be an instant between the years 0001 and 9999 (UTC)',
+    })
+    .optional(),
 };
 
 function reportOf<T extends ReportType>(type: T) {

@@ -476,6 +476,27 @@ describe('the event envelope', () => {
       );
   });
 
+  it.each(['0000-01-01T00:00:00Z', '0001-01-01T00:00:00+01:00', '9999-12-31T23:59:59-05:00'])(
+    'rejects an occurredAt outside the years 0001–9999 in UTC (%s), which PostgreSQL would refuse',
+    (occurredAt) => {
+      const forged = { ...report('story.closed', {}), occurredAt } as Report;
+      given(live)
+        .when(forged)
+        .then(
+          rejected('invalid', 'occurredAt: must be an ISO-8601 instant', { occurredAt: /ISO/ }),
+        );
+    },
+  );
+
+  it('takes the first and last instants PostgreSQL and toISOString agree on', () => {
+    given(live)
+      .when(report('story.closed', {}, { occurredAt: '0001-01-01T00:00:00Z' }))
+      .then({ type: 'story.closed', data: {}, occurredAt: '0001-01-01T00:00:00.000Z' });
+    given(live)
+      .when(report('story.closed', {}, { occurredAt: '9999-12-31T23:59:59.999Z' }))
+      .then({ type: 'story.closed', data: {}, occurredAt: '9999-12-31T23:59:59.999Z' });
+  });
+
   it('rejects, rather than throws on, a report type it does not know', () => {
     const forged = { ...report('story.closed', {}), type: 'story.deleted' } as unknown as Report;
     given(live)

@@ -1,7 +1,7 @@
 import { sanitizeBody } from './body.sanitizer';
 import type { EventData, EventType, StoryEvent } from './event.schema';
 import type { Rejection, RejectionCode } from './rejection';
-import { LIMITS, type Report, type ReportOf, type Source } from './report.schema';
+import { instantOf, LIMITS, type Report, type ReportOf, type Source } from './report.schema';
 import type { Entry, StoryState } from './story.state';
 
 /** What a report becomes: exactly one event, or a rejection (CONTRACT section 1). */
@@ -30,7 +30,7 @@ export type Decision =
  * @param now ISO instant with milliseconds in UTC, as `Date#toISOString` gives
  */
 export function decide(state: StoryState | null, report: Report, now: string): Decision {
-  const occurredAt = report.occurredAt === undefined ? now : toInstant(report.occurredAt);
+  const occurredAt = report.occurredAt === undefined ? now : instantOf(report.occurredAt);
   if (occurredAt === undefined) {
     return invalid(report, 'occurredAt', 'must be an ISO-8601 instant');
   }
@@ -298,11 +298,6 @@ function changedNames(title: string | undefined, summary: string | undefined): s
 }
 
 /** `2026-11-24T10:15:00+02:00` → `2026-11-24T08:15:00.000Z`; undefined when not a real instant. */
-function toInstant(text: string): string | undefined {
-  const time = Date.parse(text);
-  return Number.isFinite(time) ? new Date(time).toISOString() : undefined;
-}
-
 /** One event's type and data, correlated (`Omit` over the union would lose that). */
 type Change = { [T in EventType]: { readonly type: T; readonly data: EventData<T> } }[EventType];
 
