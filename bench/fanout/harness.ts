@@ -2,11 +2,10 @@
  * Plumbing of bench/fanout: the client worker pool, the baseline server process, CPU accounting
  * from /proc, and memory readings of the gateway. No measurement policy here.
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { createInterface } from 'node:readline';
 import { type AppProcess, startApp } from '../../test/support/processes';
 import { summarise } from '../lib/stats';
 import {
@@ -33,56 +32,12 @@ export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor
  * `startApp` of test/support, or the same for another build of the app (`entry`: its main.js),
  * e.g. to measure a known-good ingest while the working tree's is mid-change.
  */
-export async function startBuilt(
+export function startBuilt(
   app: 'ingest' | 'gateway',
   env: Record<string, string>,
   entry?: string,
 ): Promise<AppProcess> {
-  if (!entry) return startApp(app, env);
-  const child = spawn(process.execPath, [entry], {
-    env: {
-      ...process.env,
-      LIVEFEED_LOG_LEVEL: 'info',
-      [app === 'ingest' ? 'INGEST_PORT' : 'GATEWAY_PORT']: '0',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${entry} did not start`)), 30_000);
-    const onLine = (line: string) => {
-      lines.push(line);
-      if (lines.length > 5000) lines.splice(0, 1000);
-      try {
-        const entry = JSON.parse(line) as { msg?: string; port?: number };
-        if (entry.msg === 'listening' && typeof entry.port === 'number') {
-          clearTimeout(timer);
-          resolve(entry.port);
-        }
-      } catch {
-        // not JSON
-      }
-    };
-    createInterface({ input: child.stdout! }).on('line', onLine);
-    createInterface({ input: child.stderr! }).on('line', onLine);
-    void exited.then((code) =>
-      reject(new Error(`${entry} exited with ${code}:\n${lines.join('\n')}`)),
-    );
-  });
-  return {
-    port,
-    child,
-    lines,
-    url: `http://127.0.0.1:${port}`,
-    exited,
-    kill: (signal) => void child.kill(signal),
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      return exited;
-    },
-  };
+  return startApp(app, env, entry ? { entry } : {});
 }
 
 // ---- CPU accounting (Linux /proc): shared with bench/ingest ------------------------------

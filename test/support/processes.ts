@@ -26,15 +26,16 @@ export interface AppProcess {
 
 /**
  * Starts a real app process with `env` over the process environment and resolves once it logs
- * `listening` with its port (apps listen on port 0 in tests).
+ * `listening` with its port (apps listen on port 0 in tests). `entry` runs another build of the app
+ * (its main.js) than this tree's.
  */
 export async function startApp(
   app: 'ingest' | 'gateway',
   env: Record<string, string>,
-  { timeoutMs = 30_000, execArgv = [] as string[] } = {},
+  { timeoutMs = 30_000, execArgv = [] as string[], entry = entryOf(app) } = {},
 ): Promise<AppProcess> {
   const portVar = app === 'ingest' ? 'INGEST_PORT' : 'GATEWAY_PORT';
-  const child = spawn(process.execPath, [...execArgv, entryOf(app)], {
+  const child = spawn(process.execPath, [...execArgv, entry], {
     env: { ...process.env, LIVEFEED_LOG_LEVEL: 'info', [portVar]: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,5 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { dependencyProbes, healthIndicators } from '@livefeed/common';
 import { isNatsHealthy, type NatsConnection } from '@livefeed/messaging';
 import { OriginPolicy } from '../auth/origin.policy';
 import { StoryReader } from '../infra/story.reader';
@@ -19,28 +20,19 @@ export class HealthController {
   @Get()
   @HealthCheck()
   check() {
-    return this.health.check([
-      () =>
-        this.indicators
-          .check('postgres')
-          .attempt(async () => {
-            if (!(await this.reader.isHealthy())) throw new Error('PostgreSQL did not answer');
-          })
-          .withTimeout(2000),
-      () =>
-        this.indicators
-          .check('nats')
-          .attempt(async () => {
-            if (!(await isNatsHealthy(this.nc))) throw new Error('NATS is not connected');
-          })
-          .withTimeout(2000),
-      () =>
-        this.indicators
-          .check('gateway')
-          .attempt(async () => {
-            if (this.policy.isDraining) throw new Error('shutting down');
-          })
-          .withTimeout(100),
-    ]);
+    return this.health.check(
+      healthIndicators(this.indicators, [
+        ...dependencyProbes(
+          () => this.reader.isHealthy(),
+          () => isNatsHealthy(this.nc),
+        ),
+        {
+          name: 'gateway',
+          ok: () => !this.policy.isDraining,
+          failure: 'shutting down',
+          timeoutMs: 100,
+        },
+      ]),
+    );
   }
 }

@@ -3,6 +3,7 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs
 import type { NatsConnection } from '@nats-io/nats-core';
 import { EventStore } from '@livefeed/event-store';
 import { isNatsHealthy } from '@livefeed/messaging';
+import { dependencyProbes, healthIndicators } from '@livefeed/common';
 import { NATS } from '../ingest.tokens';
 
 /** 200 only when both NATS and PostgreSQL answer (CONTRACT section 5). */
@@ -18,21 +19,14 @@ export class HealthController {
   @Get()
   @HealthCheck()
   check() {
-    return this.health.check([
-      () =>
-        this.indicators
-          .check('postgres')
-          .attempt(async () => {
-            if (!(await this.store.isHealthy())) throw new Error('PostgreSQL did not answer');
-          })
-          .withTimeout(2000),
-      () =>
-        this.indicators
-          .check('nats')
-          .attempt(async () => {
-            if (!(await isNatsHealthy(this.nc))) throw new Error('NATS is not connected');
-          })
-          .withTimeout(2000),
-    ]);
+    return this.health.check(
+      healthIndicators(
+        this.indicators,
+        dependencyProbes(
+          () => this.store.isHealthy(),
+          () => isNatsHealthy(this.nc),
+        ),
+      ),
+    );
   }
 }
