@@ -908,7 +908,11 @@ function report(
       );
 
   const rows: Row[] = [];
-  const fixed = (res: Record<System, LoadResult | undefined> | undefined, title: string) => {
+  const fixed = (
+    res: Record<System, LoadResult | undefined> | undefined,
+    title: string,
+    p99Note = '',
+  ) => {
     if (!res?.livefeed) return;
     const lf = res.livefeed;
     const bl = res.baseline;
@@ -918,7 +922,7 @@ function report(
         `${title}: publish→receive`,
         lat(lf.latencyMs),
         lat(bl?.latencyMs),
-        `p99 ≤ ${TARGET.p99Ms} ms`,
+        `p99 ≤ ${TARGET.p99Ms} ms${p99Note}`,
         lf.latencyMs.p99 <= TARGET.p99Ms,
       ],
       ['  of which publish→committed event (ingest share)', lat(lf.committedMs), '–', '(info)'],
@@ -932,9 +936,12 @@ function report(
     );
   };
   fixed(r.one, `${P.subscribers} subscribers on 1 story × ${P.rate} updates/s`);
+  // The issue's latency target is for 2,000 subscribers × 20 updates/s (the `one` scenario); here
+  // every story gets that rate, so livefeed ingests and fans out `stories` times as many updates.
   fixed(
     r.spread,
     `${P.subscribers} subscribers over ${P.stories} stories × ${P.spreadRate} updates/s each`,
+    ` (our own bar: ${n(P.stories * P.spreadRate)} updates/s in all, beyond the issue's target of ${P.rate}/s)`,
   );
   if (r.saturation?.livefeed) {
     const lf = best(r.saturation.livefeed)!;
