@@ -85,10 +85,26 @@ export function sanitizeBody(html: string): string {
   return isAlreadyClean(html) ? html : sanitizeBodyFully(html);
 }
 
-/** `sanitizeBody` without the shortcut for bodies already clean (for tests and comparisons). */
+/**
+ * `sanitizeBody` without the shortcut for bodies already clean (for tests and comparisons).
+ *
+ * One pass is not always a fixed point: `<p><a href="javascript:…"><p>` nests the second `<p>` in
+ * the link, the link goes, and `<p><p></p></p>` comes out, which an HTML parser (a reader's browser,
+ * or the next pass) reads as other markup. Passes repeat until the output stays as it is, so what is
+ * stored is what any later sanitising or parsing of it gives back.
+ */
 export function sanitizeBodyFully(html: string): string {
-  return sanitizeHtml(html, OPTIONS);
+  let out = sanitizeHtml(html, OPTIONS);
+  for (let pass = 1; pass < MAX_PASSES; pass += 1) {
+    const again = sanitizeHtml(out, OPTIONS);
+    if (again === out) return out;
+    out = again;
+  }
+  return out;
 }
+
+/** Two passes settle every body seen so far; the bound only keeps a pathological one finite. */
+const MAX_PASSES = 4;
 
 /**
  * Inline tags that take no attributes, so that `<tag>` is exactly how the sanitiser writes them, and
