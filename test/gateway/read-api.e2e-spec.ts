@@ -187,12 +187,14 @@ describe('the read API', () => {
     expect(html).toContain('Alpha, renamed');
     const page = await get('/stories/alpha');
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('/socket.io/socket.io.js');
+    expect(await page.text()).toContain('<script src="/assets/livefeed-client.js"></script>');
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self' 'nonce-");
-    expect((await get('/socket.io/socket.io.js')).status).toBe(200);
     expect((await get('/stories/NOT%20VALID')).status).toBe(404);
-    // The SDK bundle is served once built (node libs/client/build.mjs); nothing else is.
-    expect([200, 404]).toContain((await get('/assets/livefeed-client.js')).status);
+    // The page's SDK bundle (built with the apps: node libs/client/build.mjs), and nothing else.
+    const bundle = await get('/assets/livefeed-client.js');
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get('content-type')).toMatch(/javascript/);
+    expect(await bundle.text()).toContain('createLivefeedClient');
     expect((await get('/assets/..%2f..%2fpackage.json')).status).toBe(404);
     expect((await get('/assets/secret.txt')).status).toBe(404);
   });

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { Controller, Get, Param, Res, UseFilters } from '@nestjs/common';
+import { Controller, Get, Param, Res, StreamableFile, UseFilters } from '@nestjs/common';
 import { ReadErrorsFilter } from '../read-api/read-errors.filter';
 import { ReadError } from '../read-api/read.error';
 
@@ -30,7 +30,10 @@ export class ClientBundleController {
   private readonly dir = bundleDir();
 
   @Get(':file')
-  file(@Param('file') file: unknown, @Res({ passthrough: true }) res: ServerResponse): Buffer {
+  file(
+    @Param('file') file: unknown,
+    @Res({ passthrough: true }) res: ServerResponse,
+  ): StreamableFile {
     if (typeof file !== 'string' || !Object.hasOwn(FILES, file) || this.dir === null) {
       throw new ReadError('not-found', 'no such asset');
     }
@@ -41,9 +44,9 @@ export class ClientBundleController {
       body = readFileSync(path);
       this.cache.set(file, body);
     }
-    res.setHeader('Content-Type', FILES[file]);
     res.setHeader('Cache-Control', 'public, max-age=300');
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    return body;
+    // A Buffer returned as is would go out as JSON (`{"type":"Buffer","data":[…]}`).
+    return new StreamableFile(body, { type: FILES[file], length: body.length });
   }
 }

@@ -44,8 +44,9 @@ ${stories.length === 0 ? '<p>No story yet.</p>' : `<ul class="stories">\n${items
 }
 
 /**
- * The reader's live page: a snapshot, then events applied as they come, resuming with `since` after
- * a reconnect. A private story's token may be given as `#token=…` (kept out of server logs).
+ * The reader's live page, built on the subscriber SDK (`/assets/livefeed-client.js`): the SDK folds
+ * events with the domain's own `evolve`, resumes gaplessly after a reconnect and reports its status;
+ * the page only renders. A private story's token may be given as `#token=…` (kept out of server logs).
  */
 export function readerPage(storyId: string, nonce: string): string {
   const id = JSON.stringify(storyId).replace(/</g, '\\u003c');
@@ -58,16 +59,14 @@ export function readerPage(storyId: string, nonce: string): string {
 <p id="summary"></p>
 <div id="figures" class="figures"></div>
 <div id="entries"></div>
-<script src="/socket.io/socket.io.js"></script>
+<script src="/assets/livefeed-client.js"></script>
 <script nonce="${nonce}">
 (function () {
   var storyId = ${id};
   var token = new URLSearchParams(location.hash.slice(1)).get('token') || new URLSearchParams(location.search).get('token');
-  var state = null;
   var $ = function (id) { return document.getElementById(id); };
   var text = function (s) { var d = document.createElement('div'); d.textContent = s == null ? '' : String(s); return d.innerHTML; };
-  function render() {
-    if (!state) return;
+  function render(state) {
     document.title = state.title;
     $('title').textContent = state.title;
     $('summary').textContent = state.summary || '';
@@ -77,6 +76,7 @@ export function readerPage(storyId: string, nonce: string): string {
       }).join('<br>') + '</div>';
     }).join('');
     var entries = state.entries.slice().sort(function (a, b) { return (b.pinned - a.pinned); });
+    // Bodies are sanitised by the service (CONTRACT section 1); everything else is escaped here.
     $('entries').innerHTML = entries.map(function (e) {
       var body = e.retracted ? '<p class="retracted">Retracted: ' + text(e.retracted.reason) + '</p>' : e.body;
       var corrections = e.corrections.map(function (c) { return '<p class="meta">Correction: ' + text(c.note) + '</p>'; }).join('');
@@ -84,48 +84,13 @@ export function readerPage(storyId: string, nonce: string): string {
         (e.source ? ' · ' + text(e.source.name) : '') + '</h3>' + body + corrections + '</article>';
     }).join('');
   }
-  function entry(id) { return state.entries.find(function (e) { return e.entryId === id; }); }
-  function apply(ev) {
-    var d = ev.data, e;
-    state.version = ev.version;
-    switch (ev.type) {
-      case 'story.updated': if (d.title !== undefined) state.title = d.title; if (d.summary !== undefined) state.summary = d.summary; break;
-      case 'story.closed': state.status = 'closed'; break;
-      case 'story.reopened': state.status = 'live'; break;
-      case 'entry.posted':
-        state.entries.unshift({ entryId: d.entryId, kind: d.kind, body: d.body, author: ev.author, source: d.source || null,
-          postedAt: ev.occurredAt, editedAt: null, corrections: [], pinned: false, retracted: null });
-        break;
-      case 'entry.edited': e = entry(d.entryId); if (e) { e.body = d.body; e.editedAt = ev.occurredAt; if (d.correction) e.corrections.push({ note: d.correction, at: ev.occurredAt }); } break;
-      case 'entry.retracted': e = entry(d.entryId); if (e) { e.body = null; e.retracted = { reason: d.reason, at: ev.occurredAt }; } break;
-      case 'entry.pinned': e = entry(d.entryId); if (e) e.pinned = true; break;
-      case 'entry.unpinned': e = entry(d.entryId); if (e) e.pinned = false; break;
-      case 'figure.reported':
-        var f = state.figures.find(function (x) { return x.figureId === d.figureId; });
-        if (!f) { f = { figureId: d.figureId, label: d.label, unit: d.unit, bySource: [] }; state.figures.push(f); }
-        f.label = d.label; f.unit = d.unit;
-        var claim = { source: d.source, value: d.value, qualifier: d.qualifier, reportedAt: ev.occurredAt };
-        var i = f.bySource.findIndex(function (c) { return c.source.name === d.source.name; });
-        if (i < 0) f.bySource.push(claim); else f.bySource[i] = claim;
-        break;
-    }
-  }
-  var socket = io({ auth: token ? { token: token } : {} });
-  function subscribe() {
-    var request = state ? { storyId: storyId, since: state.version } : { storyId: storyId };
-    socket.emit('subscribe', request, function (ack) {
-      $('status').textContent = ack.ok ? 'live' : ack.error.message;
-    });
-  }
-  socket.on('connect', subscribe);
-  socket.on('disconnect', function () { $('status').textContent = 'reconnecting…'; });
-  socket.on('snapshot', function (m) { if (m.storyId === storyId) { state = m.story; render(); } });
-  socket.on('event', function (ev) {
-    if (ev.storyId !== storyId || !state) return;
-    if (ev.version !== state.version + 1) { state = null; subscribe(); return; }
-    apply(ev); render();
+  var client = Livefeed.createLivefeedClient(token ? { token: token } : {});
+  client.subscribe(storyId, {
+    onState: render,
+    onStatus: function (status) { $('status').textContent = status === 'catching-up' ? 'catching up…' : status; },
+    onAudience: function (count) { $('audience').textContent = count + ' reading'; },
+    onError: function (error) { $('status').textContent = error.message; },
   });
-  socket.on('audience', function (m) { if (m.storyId === storyId) $('audience').textContent = m.count + ' reading'; });
 })();
 </script>
 </body></html>`;
