@@ -12,9 +12,8 @@ import {
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Subjects } from '@livefeed/common';
 import type { StoryEvent } from '@livefeed/domain';
-import { backoffDelay, InterruptibleSleep } from './backoff';
 import { asError } from './jetstream.errors';
-import { onConnectionStatus } from './nats.connection';
+import { SessionLoop } from './session-loop';
 
 /** Where a feed begins: only events published from now on, the whole stream, a stream sequence or a time. */
 export type EventFeedStart = 'new' | 'all' | { readonly seq: number } | { readonly time: Date };
@@ -52,12 +51,9 @@ export class EventFeed {
   private readonly js: JetStreamClient;
   private jsm?: JetStreamManager;
   private readonly handlers = new Set<EventHandler>();
-  private readonly sleeper = new InterruptibleSleep();
   private readonly decoder = new TextDecoder();
   private messages?: ConsumerMessages;
-  private loop?: Promise<void>;
-  private stopping = false;
-  private unwatchConnection?: () => void;
+  private readonly sessions: SessionLoop;
   /** Creation time of the stream the cursor belongs to. */
   private streamCreated?: string;
   /** The next stream sequence to deliver; unknown until the first event when starting by time. */
@@ -69,6 +65,13 @@ export class EventFeed {
     private readonly options: EventFeedOptions = {},
   ) {
     this.js = jetstream(nc);
+    // The ordered consumer is held in server memory: a restarted server has lost it.
+    this.sessions = new SessionLoop(
+      nc,
+      (ready) => this.session(ready),
+      () => this.messages?.close(),
+      (error) => this.report(error, 'consume'),
+    );
   }
 
   /** Adds a handler; returns a function that removes it. Handlers run synchronously, in order. */
@@ -82,65 +85,37 @@ export class EventFeed {
    * may not exist yet), reporting each failure to `onError`. After `stop()`, `start()` resumes
    * where the feed stopped.
    */
-  async start(): Promise<void> {
-    if (this.loop) return;
-    this.stopping = false;
-    let reading!: () => void;
-    const started = new Promise<void>((resolve) => (reading = resolve));
-    // The ordered consumer is held in server memory: a restarted server has lost it.
-    this.unwatchConnection = onConnectionStatus(this.nc, (status) => {
-      if (status.type === 'reconnect') void this.messages?.close();
-    });
-    this.loop = this.run(reading).finally(reading);
-    await started;
+  start(): Promise<void> {
+    return this.sessions.start();
   }
 
-  async stop(): Promise<void> {
-    const loop = this.loop;
-    if (!loop) return;
-    this.stopping = true;
-    this.unwatchConnection?.();
-    this.sleeper.interrupt();
-    await Promise.all([this.messages?.close(), loop]);
-    this.loop = undefined;
+  stop(): Promise<void> {
+    return this.sessions.stop();
   }
 
-  private async run(reading: () => void): Promise<void> {
-    let attempt = 0;
-    while (!this.stopping) {
-      try {
-        const jsm = await this.manager();
-        const stream = await jsm.streams.info(this.subjects.eventsStream);
-        const consumer = await this.js.consumers.get(
-          this.subjects.eventsStream,
-          this.position(stream),
-        );
-        try {
-          const messages = await consumer.consume({
-            callback: (msg) => this.deliver(msg),
-            abort_on_missing_resource: true,
-            ...(this.options.maxMessages ? { max_messages: this.options.maxMessages } : {}),
-          });
-          this.messages = messages;
-          if (this.stopping) {
-            await messages.close();
-            break;
-          }
-          reading();
-          attempt = 0;
-          // `closed()` resolves with the error that ended the consumer, if any.
-          const ended = await messages.closed();
-          if (ended && !this.stopping) throw ended;
-          continue;
-        } finally {
-          // Else each restart leaves an idle consumer on the server for its 5-minute inactivity threshold.
-          void consumer.delete().catch(() => undefined);
-        }
-      } catch (error) {
-        if (this.stopping) break;
-        this.report(error, 'consume');
+  /** One ordered consumer, from the cursor, until it ends. */
+  private async session(ready: () => void): Promise<void> {
+    const jsm = await this.manager();
+    const stream = await jsm.streams.info(this.subjects.eventsStream);
+    const consumer = await this.js.consumers.get(this.subjects.eventsStream, this.position(stream));
+    try {
+      const messages = await consumer.consume({
+        callback: (msg) => this.deliver(msg),
+        abort_on_missing_resource: true,
+        ...(this.options.maxMessages ? { max_messages: this.options.maxMessages } : {}),
+      });
+      this.messages = messages;
+      if (this.sessions.stopping) {
+        await messages.close();
+        return;
       }
-      await this.sleeper.sleep(backoffDelay(attempt++, { maxMs: 5_000 }));
+      ready();
+      // `closed()` resolves with the error that ended the consumer, if any.
+      const ended = await messages.closed();
+      if (ended && !this.sessions.stopping) throw ended;
+    } finally {
+      // Else each restart leaves an idle consumer on the server for its 5-minute inactivity threshold.
+      void consumer.delete().catch(() => undefined);
     }
   }
 

@@ -13,9 +13,9 @@ import {
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
 import type { Subjects } from '@livefeed/common';
 import { backoffDelay, InterruptibleSleep, Signal, type BackoffPolicy } from './backoff';
+import { SessionLoop } from './session-loop';
 import { JetStreamInboundReport, type InboundReport } from './inbound-report';
 import { asError, hasJsErrorCode, JsErrorCode } from './jetstream.errors';
-import { onConnectionStatus } from './nats.connection';
 
 /** Decides a batch: settles each report with ack/nak/term. Throwing means "transient failure, retry all". */
 export type ReportBatchHandler = (reports: InboundReport[]) => Promise<void>;
@@ -70,17 +70,16 @@ export class ReportConsumer {
   private readonly durable: string;
   private readonly ackWaitMs: number;
   private readonly maxAckPending: number;
-  private readonly sleeper = new InterruptibleSleep();
+  /** The pause after a handler failure, cut short by a stop. */
+  private readonly pause = new InterruptibleSleep();
+  private readonly sessions: SessionLoop;
   /** Wakes the batcher when reports arrive or the session ends. */
   private readonly arrived = new Signal();
   /** Wakes the reader when the batcher made room. */
   private readonly drained = new Signal();
   private buffer: JsMsg[] = [];
   private messages?: ConsumerMessages;
-  private loop?: Promise<void>;
-  private stopping = false;
   private failures = 0;
-  private unwatchConnection?: () => void;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -93,38 +92,25 @@ export class ReportConsumer {
     this.durable = options.durable ?? 'ingest';
     this.ackWaitMs = options.ackWaitMs ?? 30_000;
     this.maxAckPending = options.maxAckPending ?? Math.max(1000, options.batchSize * 10);
+    this.sessions = new SessionLoop(
+      nc,
+      (ready) => this.pull(ready),
+      () => this.endSession(),
+      (error) => this.report(error, 'consume'),
+    );
   }
 
   /**
    * Creates or updates the durable consumer and starts reading; resolves once reading has begun.
    * Until then it keeps retrying (each failure goes to `onError`), so call `ensureStreams` first.
    */
-  async start(): Promise<void> {
-    if (this.loop) return;
-    this.stopping = false;
-    let reading!: () => void;
-    const started = new Promise<void>((resolve) => (reading = resolve));
-    // Pull requests die with the server connection they were made on. nats.js re-pulls after a
-    // reconnect, but retries its consumer check only every 30 s while JetStream is still starting:
-    // a fresh session, with our own short backoff, resumes sooner.
-    this.unwatchConnection = onConnectionStatus(this.nc, (status) => {
-      if (status.type === 'reconnect') void this.messages?.close();
-    });
-    this.loop = this.run(reading).finally(reading);
-    await started;
+  start(): Promise<void> {
+    return this.sessions.start();
   }
 
   /** Stops pulling, lets the batch in the handler finish, hands buffered reports back (nak), resolves. */
-  async stop(): Promise<void> {
-    const loop = this.loop;
-    if (!loop) return;
-    this.stopping = true;
-    this.sleeper.interrupt();
-    this.arrived.notify();
-    this.drained.notify();
-    this.unwatchConnection?.();
-    await Promise.all([this.messages?.close(), loop]);
-    this.loop = undefined;
+  stop(): Promise<void> {
+    return this.sessions.stop();
   }
 
   /** Reports not yet delivered plus those delivered and not yet settled, for metrics. */
@@ -135,32 +121,34 @@ export class ReportConsumer {
     return info.num_pending + info.num_ack_pending;
   }
 
-  private async run(reading: () => void): Promise<void> {
-    let attempt = 0;
-    while (!this.stopping) {
-      try {
-        const consumer = this.js.consumers.getConsumerFromInfo(await this.ensureConsumer());
-        // Without abort_on_missing_resource a deleted consumer is retried forever and never recreated.
-        const messages = await consumer.consume({
-          max_messages: this.options.batchSize,
-          abort_on_missing_resource: true,
-        });
-        this.messages = messages;
-        if (this.stopping) {
-          await messages.close();
-          break;
-        }
-        reading();
-        attempt = 0;
-        void this.watch(messages);
-        await this.session(messages);
-        continue;
-      } catch (error) {
-        if (this.stopping) break;
-        this.report(error, 'consume');
-      }
-      await this.sleeper.sleep(backoffDelay(attempt++, { maxMs: 5_000 }));
+  private get stopping(): boolean {
+    return this.sessions.stopping;
+  }
+
+  /** Ends the pull session in progress: on a reconnect, and on stop (which also cuts any pause). */
+  private endSession(): Promise<unknown> | undefined {
+    if (this.stopping) this.pause.interrupt();
+    this.arrived.notify();
+    this.drained.notify();
+    return this.messages?.close();
+  }
+
+  /** One pull session on the durable consumer, until it ends. */
+  private async pull(ready: () => void): Promise<void> {
+    const consumer = this.js.consumers.getConsumerFromInfo(await this.ensureConsumer());
+    // Without abort_on_missing_resource a deleted consumer is retried forever and never recreated.
+    const messages = await consumer.consume({
+      max_messages: this.options.batchSize,
+      abort_on_missing_resource: true,
+    });
+    this.messages = messages;
+    if (this.stopping) {
+      await messages.close();
+      return;
     }
+    ready();
+    void this.watch(messages);
+    await this.session(messages);
   }
 
   /**
@@ -218,7 +206,7 @@ export class ReportConsumer {
       this.drained.notify();
       const delayMs = await this.handle(batch);
       // Pausing here also pauses pulling: the reader stops at a full buffer.
-      if (delayMs > 0 && !this.stopping) await this.sleeper.sleep(delayMs);
+      if (delayMs > 0 && !this.stopping) await this.pause.sleep(delayMs);
     }
     // Only a stop leaves reports here: they go back at once for another worker, not after ack_wait.
     for (const msg of this.buffer.splice(0)) msg.nak();
