@@ -11,12 +11,16 @@ const OUTAGE_MS = 30_000;
 
 let world: Awaited<ReturnType<typeof isolatedWorld>>;
 let ingest: AppProcess | undefined;
+/** The test's proxy, closed after it whatever happened (an open one would keep jest from exiting). */
+let proxy: TcpProxy | undefined;
 
 beforeAll(async () => {
   world = await isolatedWorld();
 });
 afterEach(async () => {
   await ingest?.stop();
+  await proxy?.cut();
+  proxy = undefined;
 });
 afterAll(async () => {
   await world?.close();
@@ -35,7 +39,7 @@ const health = async (p: AppProcess) => (await fetch(`${p.url}/health`)).status;
 
 describe('a 30 s PostgreSQL outage under load', () => {
   it('rejects nothing, loses nothing, and resumes by itself', async () => {
-    const proxy = new TcpProxy(5432);
+    proxy = new TcpProxy(5432);
     await proxy.start();
     const url = new URL(world.db.url);
     url.port = String(proxy.port);
@@ -69,7 +73,7 @@ describe('a 30 s PostgreSQL outage under load', () => {
 
 describe('a 30 s NATS outage', () => {
   it('reconnects by itself and takes the reports filed meanwhile', async () => {
-    const proxy = new TcpProxy(4222);
+    proxy = new TcpProxy(4222);
     await proxy.start();
     ingest = await startApp('ingest', { ...world.env, NATS_URL: `nats://127.0.0.1:${proxy.port}` });
     await world.publish(storyScript('nats-a', 9));

@@ -35,6 +35,7 @@ export class IngestModule {
     const pipeline = new ReportPipeline(r.store, eventPublisher, metrics, r.failpoints, r.log, {
       lanes: r.config.LIVEFEED_INGEST_LANES,
       batchSize: r.config.LIVEFEED_INGEST_BATCH,
+      maxRetryDelayMs: Math.min(10_000, r.config.LIVEFEED_ACK_WAIT_MS / 3),
     });
     const consumer = new ReportConsumer(r.nc, subjects, {
       durable: 'ingest',

@@ -1,6 +1,6 @@
 import { parseReportBytes, type Rejection, type StoryEvent } from '@livefeed/domain';
 import type { BatchResult, EventStore, IncomingReport } from '@livefeed/event-store';
-import type { EventPublisher, InboundReport } from '@livefeed/messaging';
+import { backoffDelay, type EventPublisher, type InboundReport } from '@livefeed/messaging';
 import { Failpoints, isTransientError } from '@livefeed/common';
 import type { Logger } from 'pino';
 import type { IngestMetrics } from '../observability/ingest.metrics';
@@ -27,6 +27,13 @@ export function retryDelayMs(deliveryCount: number): number {
 export interface PipelineOptions {
   /** Transactions that may run at once, each over its own set of stories. */
   readonly lanes: number;
+  /**
+   * The longest a report waits to come back after a transient failure (the consumer's own cap:
+   * a third of ack_wait, at most 10 s). The reports of a failed transaction return in whatever
+   * order their delays end, so this must stay short next to the few seconds a report that
+   * overtook its story or entry is deferred for.
+   */
+  readonly maxRetryDelayMs: number;
   /** The most reports one transaction takes. */
   readonly batchSize: number;
 }
@@ -57,7 +64,11 @@ export class ReportPipeline {
     private readonly metrics: IngestMetrics,
     private readonly failpoints: Failpoints,
     private readonly log: Logger,
-    options: PipelineOptions = { lanes: 1, batchSize: 500 },
+    private readonly options: PipelineOptions = {
+      lanes: 1,
+      batchSize: 500,
+      maxRetryDelayMs: 5_000,
+    },
     private readonly clock: () => Date = () => new Date(),
   ) {
     this.scheduler = new StoryScheduler(
@@ -135,7 +146,7 @@ export class ReportPipeline {
         if (!recorded.duplicate) results.push({ kind: 'rejected', rejection, duplicate: false });
       }
     } catch (error) {
-      const delayMs = retryDelayMs(++this.failures);
+      const delayMs = backoffDelay(this.failures++, { maxMs: this.options.maxRetryDelayMs });
       this.log.warn({ err: error, delayMs }, 'commit failed; its reports come back');
       for (const { message } of batch) message.nak(delayMs);
       this.failure = error;
