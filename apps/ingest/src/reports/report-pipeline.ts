@@ -93,6 +93,12 @@ export class ReportPipeline {
   private failures = 0;
   /** A transient failure the consumer has not been told of yet. */
   private failure?: unknown;
+  /**
+   * Until then deferrals use up no attempts: the reports of failed commits come back in whatever
+   * order their nak delays end (up to `maxRetryDelayMs` apart), so after an outage a report may
+   * overtake the one it builds on by that long, longer than its attempts would last.
+   */
+  private graceUntil = 0;
 
   /** Parses a batch and queues it for the lanes; resolves once they can take more. */
   async handle(messages: readonly InboundReport[]): Promise<void> {
@@ -147,6 +153,7 @@ export class ReportPipeline {
       }
     } catch (error) {
       const delayMs = backoffDelay(this.failures++, { maxMs: this.options.maxRetryDelayMs });
+      this.graceUntil = this.clock().getTime() + 2 * this.options.maxRetryDelayMs;
       this.log.warn({ err: error, delayMs }, 'commit failed; its reports come back');
       for (const { message } of batch) message.nak(delayMs);
       this.failure = error;
@@ -219,13 +226,14 @@ export class ReportPipeline {
       message.nak(retryDelayMs(message.deliveryCount));
     } else if (result.kind === 'deferred') {
       this.metrics.deferred.inc();
-      const attempts = (this.deferrals.get(reportId) ?? 0) + 1;
+      const counted = this.clock().getTime() >= this.graceUntil;
+      const attempts = (this.deferrals.get(reportId) ?? 0) + (counted ? 1 : 0);
       this.deferrals.delete(reportId);
       this.deferrals.set(reportId, attempts);
       if (this.deferrals.size > DEFERRALS_REMEMBERED) {
         this.deferrals.delete(this.deferrals.keys().next().value as string);
       }
-      message.nak(retryDelayMs(attempts));
+      message.nak(retryDelayMs(Math.max(1, attempts)));
     } else {
       this.deferrals.delete(reportId);
       message.ack();
