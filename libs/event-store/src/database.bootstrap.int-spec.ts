@@ -1,10 +1,9 @@
-import { createTestDatabase, uniqueName } from '@livefeed/common/testing';
+import { createTestDatabase, dropTestDatabase, uniqueDatabase } from '@livefeed/common/testing';
 import { Client } from 'pg';
 import { createDataSource } from './data-source';
 import { prepareDatabase } from './database.bootstrap';
 import { EVENT_STORE_MIGRATIONS } from './migrations';
 
-const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const TABLES = [
   'entries',
   'events',
@@ -23,16 +22,6 @@ async function tablesOf(url: string): Promise<string[]> {
       `SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
     );
     return rows.map((r) => r.t);
-  } finally {
-    await c.end();
-  }
-}
-
-async function dropDatabase(name: string): Promise<void> {
-  const c = new Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   } finally {
     await c.end();
   }
@@ -74,9 +63,8 @@ describe('prepareDatabase', () => {
   });
 
   describe('when the database does not exist', () => {
-    const name = uniqueName('livefeed_test_boot_');
-    const url = ADMIN_URL.replace(/\/postgres$/, `/${name}`);
-    afterAll(() => dropDatabase(name));
+    const { name, url } = uniqueDatabase();
+    afterAll(() => dropTestDatabase(name));
 
     it('creates and migrates it once when two processes start at the same time', async () => {
       const [a, b] = await Promise.all([prepareDatabase(url), prepareDatabase(url)]);

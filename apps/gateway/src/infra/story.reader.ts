@@ -1,28 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { StoryEvent, StoryState } from '@livefeed/domain';
+import type { EventStore, StoryPointInTime, StorySummary } from '@livefeed/event-store';
 import { GatewayMetrics } from '../metrics/gateway.metrics';
 
-/** A line of the public story list (CONTRACT section 5). */
-export interface StoryListing {
-  readonly id: string;
-  readonly title: string;
-  readonly status: 'live' | 'closed';
-  readonly visibility: 'public' | 'private';
-  readonly version: number;
-  readonly updatedAt: string;
-}
-
-export type PointInTime = { readonly version: number } | { readonly instant: string };
-
-/** The reads of the event store the gateway uses (structurally, `EventStore` from @livefeed/event-store). */
-export interface EventStoreReads {
-  getStory(id: string): Promise<StoryState | null>;
-  listStories(): Promise<readonly StoryListing[]>;
-  readEvents(storyId: string, afterVersion: number, limit: number): Promise<readonly StoryEvent[]>;
-  storyVersion(id: string): Promise<number | null>;
-  stateAt(storyId: string, at: PointInTime): Promise<StoryState | null>;
-  isHealthy(): Promise<boolean>;
-}
+/** The reads of the event store the gateway uses. */
+export type EventStoreReads = Pick<
+  EventStore,
+  'getStory' | 'listStories' | 'readEvents' | 'storyVersion' | 'stateAt' | 'isHealthy'
+>;
 
 export const EVENT_STORE = Symbol('EVENT_STORE');
 
@@ -42,7 +27,7 @@ export class StoryReader {
     return this.store.getStory(id);
   }
 
-  listStories(): Promise<readonly StoryListing[]> {
+  listStories(): Promise<readonly StorySummary[]> {
     this.count('list');
     return this.store.listStories();
   }
@@ -57,7 +42,7 @@ export class StoryReader {
     return this.store.storyVersion(id);
   }
 
-  stateAt(storyId: string, at: PointInTime): Promise<StoryState | null> {
+  stateAt(storyId: string, at: StoryPointInTime): Promise<StoryState | null> {
     this.count('state-at');
     return this.store.stateAt(storyId, at);
   }

@@ -1,4 +1,4 @@
-import type { StoryListing } from '../infra/story.reader';
+import type { StorySummary } from '@livefeed/event-store';
 
 /** Escapes text for HTML element content and double-quoted attributes. */
 export function escapeHtml(text: string): string {
@@ -27,7 +27,7 @@ article{border-top:1px solid #ddd;padding:.6rem 0}article.pinned{background:#fff
 .retracted{color:#888;font-style:italic}.figures{display:flex;flex-wrap:wrap;gap:.6rem}.figure{border:1px solid #ddd;padding:.4rem .6rem}
 ul.stories{list-style:none;padding:0}ul.stories li{padding:.4rem 0;border-bottom:1px solid #eee}`;
 
-export function storyListPage(stories: readonly StoryListing[]): string {
+export function storyListPage(stories: readonly StorySummary[]): string {
   const items = stories
     .map(
       (s) =>

@@ -1,3 +1,4 @@
+import type { StoryPointInTime } from '@livefeed/event-store';
 import { z } from 'zod';
 import { STORY_ID } from '@livefeed/domain';
 
@@ -33,12 +34,10 @@ export const storyQuerySchema = z
   .strict();
 export const pageQuerySchema = z.object({ token: token.optional() }).strict();
 
-export type PointInTime = { readonly version: number } | { readonly instant: string };
-
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** `?at=` is a version (digits) or an ISO-8601 instant with a time zone. */
-export function parsePointInTime(at: string): PointInTime | null {
+export function parsePointInTime(at: string): StoryPointInTime | null {
   if (/^\d{1,15}$/.test(at)) return { version: Number(at) };
   if (!INSTANT.test(at)) return null;
   const ms = Date.parse(at);

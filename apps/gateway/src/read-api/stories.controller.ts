@@ -2,7 +2,7 @@ import { Controller, Get, Headers, Param, Query, Res, UseFilters } from '@nestjs
 import type { StoryState } from '@livefeed/domain';
 import type { ServerResponse as Response } from 'node:http';
 import { ReaderTokenService, type ReaderGrant } from '../auth/reader-token.service';
-import type { StoryListing } from '../infra/story.reader';
+import type { StorySummary } from '@livefeed/event-store';
 import {
   DEFAULT_PAGE,
   eventsQuerySchema,
@@ -27,7 +27,7 @@ export class StoriesController {
   ) {}
 
   @Get()
-  async list(@Res({ passthrough: true }) res: Response): Promise<readonly StoryListing[]> {
+  async list(@Res({ passthrough: true }) res: Response): Promise<readonly StorySummary[]> {
     res.setHeader('Cache-Control', 'no-cache');
     return this.queries.list();
   }

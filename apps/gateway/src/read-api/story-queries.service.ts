@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { StoryEvent, StoryState } from '@livefeed/domain';
 import { ReaderTokenService, type ReaderGrant } from '../auth/reader-token.service';
-import { StoryReader, type StoryListing } from '../infra/story.reader';
-import type { PointInTime } from './read-params.schema';
+import { StoryReader } from '../infra/story.reader';
+import type { StoryPointInTime, StorySummary } from '@livefeed/event-store';
 import { ReadError } from './read.error';
 
 type Visibility = StoryState['visibility'];
@@ -31,13 +31,13 @@ export class StoryQueries {
     private readonly tokens: ReaderTokenService,
   ) {}
 
-  list(): Promise<readonly StoryListing[]> {
+  list(): Promise<readonly StorySummary[]> {
     return this.reader.listStories();
   }
 
   async story(
     id: string,
-    at: PointInTime | undefined,
+    at: StoryPointInTime | undefined,
     grant: ReaderGrant,
   ): Promise<{ state: StoryState; cache: Cacheability }> {
     const state =
@@ -102,6 +102,6 @@ export class StoryQueries {
   }
 }
 
-function describe(at: PointInTime): string {
+function describe(at: StoryPointInTime): string {
   return 'version' in at ? `version ${at.version}` : at.instant;
 }

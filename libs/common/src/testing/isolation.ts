@@ -15,9 +15,26 @@ export function uniqueSubjectRoot(): string {
   return uniqueName('t');
 }
 
+/** A database name of its own (not created) and its URL, for tests of what creates databases. */
+export function uniqueDatabase(): { name: string; url: string } {
+  const name = uniqueName('livefeed_test_');
+  return { name, url: ADMIN_URL.replace(/\/[^/]*$/, `/${name}`) };
+}
+
+/** Drops a test database, whoever is still connected to it. */
+export async function dropTestDatabase(name: string): Promise<void> {
+  const c = new Client({ connectionString: ADMIN_URL });
+  await c.connect();
+  try {
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await c.end();
+  }
+}
+
 /** Creates an empty database of its own and returns its URL (migrations not run). */
 export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = uniqueName('livefeed_test_');
+  const { name, url } = uniqueDatabase();
   const admin = new Client({ connectionString: ADMIN_URL });
   await admin.connect();
   try {
@@ -25,17 +42,5 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
   } finally {
     await admin.end();
   }
-  const url = ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
-  return {
-    url,
-    drop: async () => {
-      const c = new Client({ connectionString: ADMIN_URL });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
+  return { url, drop: () => dropTestDatabase(name) };
 }
