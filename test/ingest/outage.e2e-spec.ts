@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { expectEventually } from '@livefeed/common/testing';
 import { type AppProcess, startApp } from '../support/processes';
-import { isolatedWorld, storyScript } from '../support/livefeed';
+import { isolatedWorld, storyScript, workload } from '../support/livefeed';
 import { TcpProxy } from '../support/tcp-proxy';
 
 jest.setTimeout(180_000);
@@ -51,16 +51,24 @@ describe('a 30 s PostgreSQL outage under load', () => {
     await world.publish(storyScript('pg-a', 99));
     await expectEventually(async () => expect(await decided('pg-a')).toBe(100));
 
+    // Cut in the middle of a burst: some of it committed, some in flight, the rest still to come.
+    const burst = workload('pg-b', 20, 100);
+    const filing = world.publish(burst);
+    await expectEventually(async () => expect(await decided('pg-b')).toBeGreaterThan(0), {
+      intervalMs: 2,
+    });
     await proxy.cut();
-    await world.publish(storyScript('pg-b', 299));
+    await filing;
+    expect(await decided('pg-b')).toBeLessThan(burst.length);
     await expectEventually(async () => expect(await health(ingest!)).toBe(503));
     await delay(OUTAGE_MS); // the outage itself, not a wait for a condition
     expect(ingest.child.exitCode).toBeNull();
     await proxy.restore();
 
-    await expectEventually(async () => expect(await decided('pg-b')).toBe(300), {
+    await expectEventually(async () => expect(await decided('pg-b')).toBe(burst.length), {
       timeoutMs: 60_000,
     });
+    await world.expectFilingOrder('pg-b-', burst);
     expect(await health(ingest)).toBe(200);
     const rejected = await world.sql(
       `SELECT report_id FROM report_outcomes WHERE status = 'rejected'`,
@@ -79,17 +87,27 @@ describe('a 30 s NATS outage', () => {
     await world.publish(storyScript('nats-a', 9));
     await expectEventually(async () => expect(await decided('nats-a')).toBe(10));
 
+    // Newsroom tools still reach NATS directly; only this ingest process loses it, mid-burst.
+    const burst = workload('nats-b', 20, 100);
+    const filing = world.publish(burst);
+    await expectEventually(async () => expect(await decided('nats-b')).toBeGreaterThan(0), {
+      intervalMs: 2,
+    });
     await proxy.cut();
-    // Newsroom tools still reach NATS directly; only this ingest process lost it.
-    await world.publish(storyScript('nats-b', 49));
+    await filing;
+    expect(await decided('nats-b')).toBeLessThan(burst.length);
     await expectEventually(async () => expect(await health(ingest!)).toBe(503));
     await delay(OUTAGE_MS);
     expect(ingest.child.exitCode).toBeNull();
     await proxy.restore();
 
-    await expectEventually(async () => expect(await decided('nats-b')).toBe(50), {
+    await expectEventually(async () => expect(await decided('nats-b')).toBe(burst.length), {
       timeoutMs: 60_000,
     });
+    await world.expectFilingOrder('nats-b-', burst);
+    expect(
+      await world.sql(`SELECT report_id FROM report_outcomes WHERE status = 'rejected'`),
+    ).toEqual([]);
     expect(await health(ingest)).toBe(200);
     await world.checkLog();
     await proxy.cut();

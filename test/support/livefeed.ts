@@ -95,6 +95,19 @@ export async function isolatedWorld() {
       }
       return { events, stories: ids.length };
     },
+    /** Each story of `prefix` holds exactly the reports filed for it, in the order they were filed. */
+    async expectFilingOrder(prefix: string, filedReports: readonly RawReport[]): Promise<void> {
+      const rows = await world.sql<{ story_id: string; report_id: string }>(
+        `SELECT story_id, report_id FROM events WHERE story_id LIKE $1 ORDER BY story_id, version`,
+        [`${prefix}%`],
+      );
+      const filed = new Map<string, string[]>();
+      for (const r of filedReports) filed.set(r.storyId, [...(filed.get(r.storyId) ?? []), r.id]);
+      const committed = new Map<string, string[]>();
+      for (const r of rows)
+        committed.set(r.story_id, [...(committed.get(r.story_id) ?? []), r.report_id]);
+      expect(committed).toEqual(filed);
+    },
     async close() {
       await pg?.end().catch(() => undefined);
       await nc.drain().catch(() => undefined);
@@ -130,5 +143,15 @@ export function storyScript(storyId: string, entries: number, prefix = storyId):
       data: { entryId: `e${i}`, body: `<p>update ${i}</p>` },
     });
   }
+  return out;
+}
+
+/** `stories` stories of `perStory` reports each, interleaved the way live desks file them. */
+export function workload(prefix: string, stories: number, perStory: number): RawReport[] {
+  const scripts = Array.from({ length: stories }, (_, s) =>
+    storyScript(`${prefix}-${s}`, perStory - 1),
+  );
+  const out: RawReport[] = [];
+  for (let i = 0; i < perStory; i++) for (const script of scripts) out.push(script[i]);
   return out;
 }

@@ -4,7 +4,8 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 import { type Config, Failpoints, subjectsFor } from '@livefeed/common';
 import { EventStore } from '@livefeed/event-store';
-import { EventPublisher, ReportConsumer, ReportPublisher } from '@livefeed/messaging';
+import { parseReportBytes } from '@livefeed/domain';
+import { EventPublisher, FiledReports, ReportConsumer, ReportPublisher } from '@livefeed/messaging';
 import { CONFIG, LOGGER, NATS, SUBJECTS } from './ingest.tokens';
 import { IngestMetrics } from './observability/ingest.metrics';
 import { HealthController } from './observability/health.controller';
@@ -15,6 +16,7 @@ import { OutcomeWaiter } from './reports/outcome-waiter';
 import { ReportPipeline } from './reports/report-pipeline';
 import { ConsumerRunner } from './reports/consumer.runner';
 import { PublisherAuthGuard } from './reports/publisher-auth.guard';
+import { FilingOrder } from './reports/filing-order';
 
 /** What main.ts opens before Nest starts and closes after Nest has stopped. */
 export interface IngestResources {
@@ -30,13 +32,15 @@ export class IngestModule {
   static forRoot(r: IngestResources): DynamicModule {
     const subjects = subjectsFor(r.config.LIVEFEED_SUBJECT_ROOT);
     const eventPublisher = new EventPublisher(r.nc, subjects);
-    const consumerRef: { current?: ReportConsumer } = {};
-    const metrics = new IngestMetrics(() => consumerRef.current?.pending() ?? Promise.resolve(0));
-    const pipeline = new ReportPipeline(r.store, eventPublisher, metrics, r.failpoints, r.log, {
-      lanes: r.config.LIVEFEED_INGEST_LANES,
-      batchSize: r.config.LIVEFEED_INGEST_BATCH,
-      maxRetryDelayMs: Math.min(10_000, r.config.LIVEFEED_ACK_WAIT_MS / 3),
-    });
+    // Closures over `consumer` and `pipeline`, which need each other: called only once both exist.
+    const metrics = new IngestMetrics((): Promise<number> => consumer.pending());
+    const filing = new FilingOrder(
+      new FiledReports(r.nc, subjects),
+      (filed, storyId) =>
+        parseReportBytes(filed.data, { subjectStoryId: storyId, fallbackId: `seq:${filed.seq}` })
+          .ok,
+      (err: unknown) => r.log.warn({ err }, 'looking at the reports stream failed; reports wait'),
+    );
     const consumer = new ReportConsumer(r.nc, subjects, {
       durable: 'ingest',
       batchSize: r.config.LIVEFEED_INGEST_BATCH,
@@ -47,11 +51,23 @@ export class IngestModule {
       // the default (10 batches) made the server pause deliveries under a backlog.
       maxAckPending: Math.max(20_000, r.config.LIVEFEED_INGEST_BATCH * 10),
       ackWaitMs: r.config.LIVEFEED_ACK_WAIT_MS,
-      handler: (messages) => pipeline.handle(messages),
+      handler: (messages): Promise<void> => pipeline.handle(messages),
       settlesLater: true,
       onError: (err: unknown) => r.log.warn({ err }, 'report consumer'),
     });
-    consumerRef.current = consumer;
+    const pipeline = new ReportPipeline(
+      r.store,
+      eventPublisher,
+      metrics,
+      r.failpoints,
+      r.log,
+      filing,
+      {
+        lanes: r.config.LIVEFEED_INGEST_LANES,
+        batchSize: r.config.LIVEFEED_INGEST_BATCH,
+        maxRetryDelayMs: consumer.retryCapMs,
+      },
+    );
     return {
       module: IngestModule,
       imports: [TerminusModule],

@@ -36,7 +36,7 @@ export const configSchema = z.object({
   /** Ingest transactions that may run at once, each over its own share of the stories. */
   LIVEFEED_INGEST_LANES: z.coerce.number().int().min(1).max(32).default(4),
   /** How long JetStream waits for an ack before redelivering a report to another worker. */
-  LIVEFEED_ACK_WAIT_MS: z.coerce.number().int().min(500).default(30_000),
+  LIVEFEED_ACK_WAIT_MS: z.coerce.number().int().min(500).default(5_000),
   /** Days the events stream keeps events. */
   LIVEFEED_EVENTS_MAX_AGE_DAYS: z.coerce.number().positive().default(7),
   /** Events per story the gateway keeps in memory for catch-ups. */

@@ -11,6 +11,7 @@ const TABLES = [
   'figures',
   'report_outcomes',
   'stories',
+  'story_filing',
   'typeorm_migrations',
 ];
 

@@ -2,15 +2,17 @@ import type { Rejection, StoryEvent, StoryState } from '@livefeed/domain';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { commitBatch } from './commit/commit-batch';
-import type {
-  BatchResult,
-  EventStoreHooks,
-  IncomingReport,
-  LogRecord,
-  RecordedRejection,
-  ReportOutcome,
-  StoryPointInTime,
-  StorySummary,
+import {
+  ADMIT_ALL,
+  type BatchResult,
+  type EventStoreHooks,
+  type FilingGate,
+  type IncomingReport,
+  type LogRecord,
+  type RecordedRejection,
+  type ReportOutcome,
+  type StoryPointInTime,
+  type StorySummary,
 } from './event-store.types';
 import { isConnectionError } from './postgres/errors';
 import { poolOf } from './postgres/pool';
@@ -39,9 +41,16 @@ export class EventStore {
    * the batch) come back as their first outcome with `duplicate: true`. Works with a single item, which
    * is how a caller retries the items of a batch that failed for a reason other than the connection
    * (see `isConnectionError`). `now` is the decision time: `recordedAt` of the events.
+   *
+   * Items that carry their filing sequence are decided, per story, in that order and only as far as
+   * `gate` admits; the rest come back `waiting` (see `FilingGate`).
    */
-  commitBatch(items: readonly IncomingReport[], now: string): Promise<BatchResult[]> {
-    return commitBatch(this.pool, items, now, this.hooks);
+  commitBatch(
+    items: readonly IncomingReport[],
+    now: string,
+    gate: FilingGate = ADMIT_ALL,
+  ): Promise<BatchResult[]> {
+    return commitBatch(this.pool, items, now, this.hooks, gate);
   }
 
   /** Records a rejection made before deciding (an invalid report); idempotent on the report id. */

@@ -9,7 +9,33 @@ export interface IncomingReport {
    * builds on, DESIGN decision 6).
    */
   readonly deferUnknownEntry: boolean;
+  /**
+   * Where the report was filed: its sequence on the reports stream. Each story's reports are decided
+   * in this order (see `FilingGate`). Absent for a report that has no place there (tests, tools): it
+   * is decided as it comes and moves no story's place.
+   */
+  readonly seq?: number;
 }
+
+/** A story's reports in a batch, for the filing gate: what was admitted before, and what waits now. */
+export interface FilingQueue {
+  readonly storyId: string;
+  /** Sequence of the last report of the story admitted so far (0: none). */
+  readonly lastSeq: number;
+  /** The batch's sequences for the story, ascending. */
+  readonly seqs: readonly number[];
+}
+
+/**
+ * Decides, under the batch's story locks, how many of each story's reports (a prefix of `seqs`) may be
+ * decided now: those that no earlier-filed report of the same story still waits for. The rest come
+ * back as `waiting`, recorded nowhere. Stories it leaves out admit nothing.
+ */
+export type FilingGate = (queues: readonly FilingQueue[]) => Promise<ReadonlyMap<string, number>>;
+
+/** Admits everything in the order given: for callers that file no stream sequence. */
+export const ADMIT_ALL: FilingGate = (queues) =>
+  Promise.resolve(new Map(queues.map((q) => [q.storyId, q.seqs.length])));
 
 /**
  * What became of one report, in the batch's order. `duplicate` is true when the report id had already
@@ -19,7 +45,9 @@ export interface IncomingReport {
 export type BatchResult =
   | { readonly kind: 'accepted'; readonly event: StoryEvent; readonly duplicate: boolean }
   | { readonly kind: 'rejected'; readonly rejection: Rejection; readonly duplicate: boolean }
-  | { readonly kind: 'deferred'; readonly rejection: Rejection };
+  | { readonly kind: 'deferred'; readonly rejection: Rejection }
+  /** Not decided: a report of its story filed before it has not been decided yet. */
+  | { readonly kind: 'waiting' };
 
 /** Seams inside the batch transaction, for crash tests (the failpoints of issue 2). */
 export interface EventStoreHooks {

@@ -27,7 +27,10 @@ export class JetStreamInboundReport implements InboundReport {
   readonly storyId: string;
   private decided = false;
 
-  constructor(private readonly msg: JsMsg) {
+  constructor(
+    private readonly msg: JsMsg,
+    private readonly onSettled?: (report: JetStreamInboundReport) => void,
+  ) {
     this.storyId = msg.subject.slice(msg.subject.lastIndexOf('.') + 1);
   }
 
@@ -78,5 +81,6 @@ export class JetStreamInboundReport implements InboundReport {
     if (this.decided) return;
     this.decided = true;
     send();
+    this.onSettled?.(this);
   }
 }

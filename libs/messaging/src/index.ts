@@ -2,6 +2,7 @@ export * from './nats.connection';
 export * from './streams';
 export type { InboundReport } from './inbound-report';
 export * from './report-consumer';
+export * from './filed-reports';
 export * from './publishers';
 export * from './event-feed';
 export * from './audience.channel';

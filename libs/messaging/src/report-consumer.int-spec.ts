@@ -1,5 +1,5 @@
 import { nanos } from '@nats-io/nats-core';
-import { expectEventually } from '@livefeed/common/testing';
+import { expectEventually, expectThroughout } from '@livefeed/common/testing';
 import type { InboundReport } from './inbound-report';
 import { ReportConsumer, type ReportConsumerOptions } from './report-consumer';
 import { ensureStreams } from './streams';
@@ -298,5 +298,37 @@ describe('ReportConsumer', () => {
     await publishReports(t.nc, t.subjects, 1, 'new');
 
     await expectEventually(() => expect(seen).toEqual(['old-0', 'new-0']));
+  });
+
+  it('keeps what it holds past ack_wait from going to another worker, and frees what a dead one held', async () => {
+    await publishReports(t.nc, t.subjects, 10);
+    const held: InboundReport[] = [];
+    const holderNats = await t.connect('holder');
+    const options = { durable: 'ingest', ackWaitMs: 1_000, settlesLater: true };
+    await consumer(
+      { ...options, handler: async (reports) => void held.push(...reports) },
+      holderNats,
+    ).start();
+    await expectEventually(() => expect(held).toHaveLength(10));
+    const seenByTwin: InboundReport[] = [];
+    await consumer({
+      ...options,
+      handler: async (reports) => void seenByTwin.push(...reports),
+    }).start();
+
+    // Three ack waits: nothing the holder keeps alive goes anywhere else.
+    await expectThroughout(
+      async () => {
+        expect(seenByTwin).toHaveLength(0);
+        const info = await t.jsm.consumers.info(t.subjects.reportsStream, 'ingest');
+        expect(info.num_redelivered).toBe(0);
+      },
+      { forMs: 3_000 },
+    );
+    held.slice(0, 4).forEach((r) => r.ack());
+    // The holder dies holding the rest: the twin has them within about one ack wait.
+    await holderNats.close();
+    await expectEventually(() => expect(seenByTwin).toHaveLength(6), { timeoutMs: 3_000 });
+    expect(seenByTwin.every((r) => r.deliveryCount === 2)).toBe(true);
   });
 });

@@ -8,7 +8,6 @@ import {
   type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
-  type JsMsg,
 } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
 import type { Subjects } from '@livefeed/common';
@@ -16,6 +15,7 @@ import { backoffDelay, InterruptibleSleep, Signal, type BackoffPolicy } from './
 import { SessionLoop } from './session-loop';
 import { JetStreamInboundReport, type InboundReport } from './inbound-report';
 import { asError, hasJsErrorCode, JsErrorCode } from './jetstream.errors';
+import { HeldReports } from './held-reports';
 
 /** Decides a batch: settles each report with ack/nak/term. Throwing means "transient failure, retry all". */
 export type ReportBatchHandler = (reports: InboundReport[]) => Promise<void>;
@@ -27,7 +27,10 @@ export interface ReportConsumerOptions {
   readonly batchSize: number;
   /** How long a partial batch waits for more reports before it is handed over (0: at once). */
   readonly maxWaitMs: number;
-  /** The server redelivers a report not settled within this time (30 s). */
+  /**
+   * The server redelivers a report not settled within this time (5 s). What this worker holds is kept
+   * alive with `working()` meanwhile, so this bounds only how long a dead worker's reports stay away.
+   */
   readonly ackWaitMs?: number;
   /** Reports delivered but not yet settled, across all workers (10 × batchSize, at least 1,000). */
   readonly maxAckPending?: number;
@@ -42,6 +45,9 @@ export interface ReportConsumerOptions {
   /** Failures the runner survives (handler errors, lost consumer, NATS trouble), for logs and metrics. */
   readonly onError?: (error: Error, context: string) => void;
 }
+
+/** A dead worker's reports come back after this long (ReportConsumerOptions.ackWaitMs). */
+export const DEFAULT_ACK_WAIT_MS = 5_000;
 
 /** Notifications worth a log line; the rest (`next`, `heartbeat`, `discard`, …) are routine. */
 const NOTABLE_STATUS = new Set([
@@ -77,7 +83,9 @@ export class ReportConsumer {
   private readonly arrived = new Signal();
   /** Wakes the reader when the batcher made room. */
   private readonly drained = new Signal();
-  private buffer: JsMsg[] = [];
+  private buffer: JetStreamInboundReport[] = [];
+  /** Every report delivered and not yet settled, buffered or in the handler's hands. */
+  private readonly held: HeldReports;
   private messages?: ConsumerMessages;
   private failures = 0;
 
@@ -90,7 +98,8 @@ export class ReportConsumer {
       throw new RangeError('batchSize must be a positive integer');
     this.js = jetstream(nc);
     this.durable = options.durable ?? 'ingest';
-    this.ackWaitMs = options.ackWaitMs ?? 30_000;
+    this.ackWaitMs = options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
+    this.held = new HeldReports(Math.max(100, Math.floor(this.ackWaitMs / 4)));
     this.maxAckPending = options.maxAckPending ?? Math.max(1000, options.batchSize * 10);
     this.sessions = new SessionLoop(
       nc,
@@ -111,6 +120,15 @@ export class ReportConsumer {
   /** Stops pulling, lets the batch in the handler finish, hands buffered reports back (nak), resolves. */
   stop(): Promise<void> {
     return this.sessions.stop();
+  }
+
+  /**
+   * The longest this consumer pauses, and hands a batch back for, after a handler failure: the retry
+   * policy's cap, at most a third of ack_wait so that buffered reports are not redelivered meanwhile.
+   * A handler that hands reports back itself should keep within it too.
+   */
+  get retryCapMs(): number {
+    return Math.min(this.options.retry?.maxMs ?? 10_000, this.ackWaitMs / 3);
   }
 
   /** Reports not yet delivered plus those delivered and not yet settled, for metrics. */
@@ -165,7 +183,9 @@ export class ReportConsumer {
             msg.nak();
             continue;
           }
-          this.buffer.push(msg);
+          const report = new JetStreamInboundReport(msg, this.held.release);
+          this.held.hold(report);
+          this.buffer.push(report);
           this.arrived.notify();
           while (this.buffer.length >= this.options.batchSize && !this.stopping)
             await this.drained.wait();
@@ -209,13 +229,12 @@ export class ReportConsumer {
       if (delayMs > 0 && !this.stopping) await this.pause.sleep(delayMs);
     }
     // Only a stop leaves reports here: they go back at once for another worker, not after ack_wait.
-    for (const msg of this.buffer.splice(0)) msg.nak();
+    for (const report of this.buffer.splice(0)) report.nak();
     this.drained.notify();
   }
 
   /** Runs the handler on one batch; returns how long to pause before the next (0 after success). */
-  private async handle(batch: JsMsg[]): Promise<number> {
-    const reports = batch.map((msg) => new JetStreamInboundReport(msg));
+  private async handle(reports: JetStreamInboundReport[]): Promise<number> {
     try {
       await this.options.handler(reports);
       this.failures = 0;
@@ -227,7 +246,7 @@ export class ReportConsumer {
       // must stay well inside ack_wait or the buffered reports would be redelivered meanwhile.
       const delayMs = backoffDelay(this.failures++, {
         ...this.options.retry,
-        maxMs: Math.min(this.options.retry?.maxMs ?? 10_000, this.ackWaitMs / 3),
+        maxMs: this.retryCapMs,
       });
       for (const report of reports) if (!report.settled) report.nak(delayMs);
       this.report(error, 'handler');

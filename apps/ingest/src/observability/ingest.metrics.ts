@@ -24,6 +24,11 @@ export class IngestMetrics {
     help: 'Reports naming an entry not posted yet, put back for a later attempt',
     registers: [this.registry],
   });
+  readonly waiting = new Counter({
+    name: 'livefeed_reports_waiting_total',
+    help: 'Reports put back because a report of their story filed before them was not decided yet',
+    registers: [this.registry],
+  });
   readonly batchSize = new Histogram({
     name: 'livefeed_ingest_batch_size',
     help: 'Reports per consumer batch',

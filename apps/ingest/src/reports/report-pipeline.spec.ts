@@ -1,8 +1,10 @@
 import type { IncomingReport, BatchResult, EventStore } from '@livefeed/event-store';
 import type { EventPublisher, InboundReport } from '@livefeed/messaging';
 import { Failpoints } from '@livefeed/common';
+import { expectEventually } from '@livefeed/common/testing';
 import pino from 'pino';
 import { IngestMetrics } from '../observability/ingest.metrics';
+import { FilingOrder } from './filing-order';
 import { ReportPipeline, UNKNOWN_ENTRY_ATTEMPTS } from './report-pipeline';
 
 /**
@@ -15,13 +17,15 @@ const enc = new TextEncoder();
 class Message implements InboundReport {
   readonly subject: string;
   readonly data: Uint8Array;
-  readonly seq = 1;
+  readonly seq: number;
   readonly deliveryCount = 1;
   readonly settled: Array<{ how: 'ack' | 'nak' | 'term'; delayMs?: number }> = [];
   constructor(
     readonly storyId: string,
     id: string,
+    seq = 1,
   ) {
+    this.seq = seq;
     this.subject = `t.reports.${storyId}`;
     this.data = enc.encode(
       JSON.stringify({
@@ -88,6 +92,11 @@ function setup(maxRetryDelayMs = 10_000) {
     new IngestMetrics(() => Promise.resolve(0)),
     Failpoints.none(),
     pino({ level: 'silent' }),
+    new FilingOrder(
+      { firstFrom: () => Promise.resolve(null) },
+      () => true,
+      () => undefined,
+    ),
     { lanes: 2, batchSize: 100, maxRetryDelayMs },
     () => new Date(now),
   );
@@ -142,27 +151,35 @@ describe('ReportPipeline', () => {
     expect(delays[0]).toBeLessThan(700);
   });
 
-  it('after an outage, lets deferrals use up no attempts until the stragglers are back', async () => {
-    const t = setup(10_000);
-    const m = new Message('s1', 'r1');
-    t.store.next.push(outage);
-    await t.run(m);
-    // Within the grace (twice the longest nak delay), many deferrals leave the report deferrable.
-    for (let i = 0; i < UNKNOWN_ENTRY_ATTEMPTS * 2; i++) {
-      t.advance(1_000);
-      t.store.next.push(deferred);
-      expect(await t.run(m)).toMatchObject({ how: 'nak' });
-      expect(t.store.calls.at(-1)![0].deferUnknownEntry).toBe(true);
-    }
-    // After it, the attempts count again.
-    t.advance(20_000);
-    for (let attempt = 1; attempt < UNKNOWN_ENTRY_ATTEMPTS; attempt++) {
-      t.store.next.push(deferred);
-      await t.run(m);
-      expect(t.store.calls.at(-1)![0].deferUnknownEntry).toBe(true);
-    }
-    t.store.next.push(deferred);
-    await t.run(m);
-    expect(t.store.calls.at(-1)![0].deferUnknownEntry).toBe(false);
+  it('parks a report waiting for an earlier one until its turn comes, using up no attempt', async () => {
+    const t = setup();
+    const m = new Message('s1', 'r1', 7);
+    const waiting = (items: IncomingReport[]) =>
+      items.map((): BatchResult => ({ kind: 'waiting' }));
+    t.store.next.push(waiting, waiting, (items) =>
+      items.map((i): BatchResult => ({
+        kind: 'rejected',
+        rejection: { reportId: i.report.id, storyId: 's1', code: 'no-change', message: 'x' },
+        duplicate: false,
+      })),
+    );
+    await t.pipeline.handle([m]);
+    await expectEventually(() => expect(m.settled).toEqual([{ how: 'ack' }]));
+    expect(t.store.calls).toHaveLength(3);
+    expect(t.store.calls.map((c) => c[0])).toEqual(
+      Array(3).fill(expect.objectContaining({ deferUnknownEntry: true, seq: 7 })),
+    );
+  });
+
+  it('hands what it parked back at shutdown, for another worker', async () => {
+    const t = setup();
+    const m = new Message('s1', 'r1', 7);
+    const waiting = (items: IncomingReport[]) => items.map((): BatchResult => ({ kind: 'waiting' }));
+    // However often its retry comes round first, it is still waiting.
+    t.store.next.push(...Array(20).fill(waiting));
+    await t.pipeline.handle([m]);
+    await expectEventually(() => expect(t.pipeline.parkedCount).toBe(1));
+    await t.pipeline.drain();
+    expect(m.settled).toEqual([{ how: 'nak', delayMs: 0 }]);
   });
 });

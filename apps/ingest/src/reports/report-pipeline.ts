@@ -5,6 +5,8 @@ import { Failpoints, isTransientError } from '@livefeed/common';
 import type { Logger } from 'pino';
 import type { IngestMetrics } from '../observability/ingest.metrics';
 import { StoryScheduler } from './story-scheduler';
+import type { FilingOrder } from './filing-order';
+import { ParkedReports } from './parked-reports';
 
 /**
  * Attempts a report naming an entry (or story) that does not exist yet gets before `unknown-entry`
@@ -15,6 +17,12 @@ export const UNKNOWN_ENTRY_ATTEMPTS = 5;
 const DEFERRALS_REMEMBERED = 100_000;
 const RETRY_BASE_MS = 200;
 const RETRY_CAP_MS = 5_000;
+/**
+ * How often reports parked behind an earlier report of their story try again when the story did not
+ * move on here. That one is being committed by another worker (milliseconds) or comes back from a dead
+ * one within the consumer's ack wait.
+ */
+export const FILING_WAIT_MS = 250;
 /** The fewest reports a transaction takes from a backlog shared among the lanes. */
 const MIN_SHARE = 50;
 /** Committed batches, across all lanes, whose publishes may still await their acks. */
@@ -27,12 +35,7 @@ export function retryDelayMs(deliveryCount: number): number {
 export interface PipelineOptions {
   /** Transactions that may run at once, each over its own set of stories. */
   readonly lanes: number;
-  /**
-   * The longest a report waits to come back after a transient failure (the consumer's own cap:
-   * a third of ack_wait, at most 10 s). The reports of a failed transaction return in whatever
-   * order their delays end, so this must stay short next to the few seconds a report that
-   * overtook its story or entry is deferred for.
-   */
+  /** The longest a report waits to come back after a transient failure (the consumer's own cap). */
   readonly maxRetryDelayMs: number;
   /** The most reports one transaction takes. */
   readonly batchSize: number;
@@ -64,6 +67,7 @@ export class ReportPipeline {
     private readonly metrics: IngestMetrics,
     private readonly failpoints: Failpoints,
     private readonly log: Logger,
+    private readonly filing: FilingOrder,
     private readonly options: PipelineOptions = {
       lanes: 1,
       batchSize: 500,
@@ -81,7 +85,12 @@ export class ReportPipeline {
       (batch) => this.work(batch),
       (error) => this.log.error({ err: error }, 'committing reports failed unexpectedly'),
     );
+    this.parked = new ParkedReports<Pending>(FILING_WAIT_MS, (storyId, items) => {
+      void this.scheduler.push(items.map((item) => ({ key: storyId, item })));
+    });
   }
+
+  private readonly parked: ParkedReports<Pending>;
 
   /**
    * Deferrals per report id. JetStream's delivery count cannot serve: naks during an outage raise
@@ -93,12 +102,6 @@ export class ReportPipeline {
   private failures = 0;
   /** A transient failure the consumer has not been told of yet. */
   private failure?: unknown;
-  /**
-   * Until then deferrals use up no attempts: the reports of failed commits come back in whatever
-   * order their nak delays end (up to `maxRetryDelayMs` apart), so after an outage a report may
-   * overtake the one it builds on by that long, longer than its attempts would last.
-   */
-  private graceUntil = 0;
 
   /** Parses a batch and queues it for the lanes; resolves once they can take more. */
   async handle(messages: readonly InboundReport[]): Promise<void> {
@@ -109,15 +112,34 @@ export class ReportPipeline {
     }
     this.metrics.received.inc(messages.length);
     this.metrics.batchSize.observe(messages.length);
-    await this.scheduler.push(
-      messages.map((message) => ({ key: message.storyId, item: this.parse(message) })),
-    );
+    const queued: Array<{ key: string; item: Parsed }> = [];
+    for (const message of messages) {
+      this.filing.delivered(message.seq, message.deliveryCount);
+      const item = this.parse(message);
+      if ('item' in item && this.filing.holdsBack(message.storyId, message.seq)) this.park(item);
+      else queued.push({ key: message.storyId, item });
+    }
+    await this.scheduler.push(queued);
   }
 
   /** Waits until every report handed over so far is committed, published and settled (shutdown). */
   async drain(): Promise<void> {
     await this.scheduler.drain();
+    for (const { message } of this.parked.takeAll()) this.handBack(message, 0);
+    await this.scheduler.drain();
     while (this.inflight.size > 0) await Promise.all([...this.inflight]);
+  }
+
+  /** Reports parked behind an earlier report of their story (for tests and metrics). */
+  get parkedCount(): number {
+    return this.parked.size;
+  }
+
+  private park(pending: Pending): void {
+    this.metrics.waiting.inc();
+    // Still held here, but no longer vouched for: a later report of the story must wait for it too.
+    this.filing.released(pending.message.seq);
+    this.parked.park(pending.message.storyId, pending);
   }
 
   private parse(message: InboundReport): Parsed {
@@ -131,7 +153,7 @@ export class ReportPipeline {
     if (!parsed.ok) return { message, rejection: parsed.rejection };
     const deferUnknownEntry =
       (this.deferrals.get(parsed.report.id) ?? 0) < UNKNOWN_ENTRY_ATTEMPTS - 1;
-    return { message, item: { report: parsed.report, deferUnknownEntry } };
+    return { message, item: { report: parsed.report, deferUnknownEntry, seq: message.seq } };
   }
 
   /** One lane's turn: commit its reports, then publish and settle them in the background. */
@@ -153,14 +175,27 @@ export class ReportPipeline {
       }
     } catch (error) {
       const delayMs = backoffDelay(this.failures++, { maxMs: this.options.maxRetryDelayMs });
-      this.graceUntil = this.clock().getTime() + 2 * this.options.maxRetryDelayMs;
       this.log.warn({ err: error, delayMs }, 'commit failed; its reports come back');
-      for (const { message } of batch) message.nak(delayMs);
+      for (const { message } of batch) this.handBack(message, delayMs);
       this.failure = error;
       return;
     }
     this.failures = 0;
     this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
+    // Before the story's next turn: what was not decided must not look decided to the gate.
+    const moved = new Set<string>();
+    pending.forEach((p, i) => {
+      const { message } = p;
+      const result = results[i];
+      if (result.kind === 'waiting') this.park(p);
+      else if (result.kind === 'failed')
+        this.handBack(message, retryDelayMs(message.deliveryCount));
+      else {
+        this.filing.passed(message.storyId, message.seq);
+        moved.add(message.storyId);
+      }
+    });
+    for (const storyId of moved) this.parked.release(storyId);
     this.failpoints.hit('after-commit');
 
     // Publishing and acking overlap the next commits: the publishes are on the wire, in order,
@@ -187,7 +222,7 @@ export class ReportPipeline {
     if (pending.length === 0) return [];
     const items = pending.map((p) => p.item);
     try {
-      return await this.store.commitBatch(items, now);
+      return await this.store.commitBatch(items, now, this.filing.gate);
     } catch (error) {
       if (isTransientError(error)) throw error;
       this.log.warn({ err: error }, 'batch commit failed; retrying its reports one by one');
@@ -195,7 +230,7 @@ export class ReportPipeline {
     const results: Outcome[] = [];
     for (const item of items) {
       try {
-        results.push(...(await this.store.commitBatch([item], now)));
+        results.push(...(await this.store.commitBatch([item], now, this.filing.gate)));
       } catch (error) {
         if (isTransientError(error)) throw error;
         this.log.error({ err: error, reportId: item.report.id }, 'report could not be committed');
@@ -221,13 +256,18 @@ export class ReportPipeline {
     return this.publisher.publishEvents(events);
   }
 
-  private settle(message: InboundReport, reportId: string, result: Outcome | undefined): void {
-    if (result === undefined || result.kind === 'failed') {
-      message.nak(retryDelayMs(message.deliveryCount));
+  /** Gives a report back undecided, to come again after `delayMs` (here or at another worker). */
+  private handBack(message: InboundReport, delayMs: number): void {
+    this.filing.released(message.seq);
+    message.nak(delayMs);
+  }
+
+  private settle(message: InboundReport, reportId: string, result: Outcome): void {
+    if (result.kind === 'failed' || result.kind === 'waiting') {
+      return; // handed back right after the commit
     } else if (result.kind === 'deferred') {
       this.metrics.deferred.inc();
-      const counted = this.clock().getTime() >= this.graceUntil;
-      const attempts = (this.deferrals.get(reportId) ?? 0) + (counted ? 1 : 0);
+      const attempts = (this.deferrals.get(reportId) ?? 0) + 1;
       this.deferrals.delete(reportId);
       this.deferrals.set(reportId, attempts);
       if (this.deferrals.size > DEFERRALS_REMEMBERED) {

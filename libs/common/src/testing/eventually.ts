@@ -13,3 +13,19 @@ export async function expectEventually<T>(
     }
   }
 }
+
+/**
+ * Checks that something stays true for `forMs` (polling every `intervalMs`): for what must NOT happen
+ * within a time, such as a redelivery before a deadline. Throws at the first poll that finds it false.
+ */
+export async function expectThroughout(
+  check: () => void | Promise<void>,
+  { forMs, intervalMs = 50 }: { forMs: number; intervalMs?: number },
+): Promise<void> {
+  const until = Date.now() + forMs;
+  do {
+    await check();
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  } while (Date.now() < until);
+  await check();
+}

@@ -59,10 +59,12 @@ export interface BatchState {
   readonly prior: Map<string, PriorOutcome>;
   /** Each story's row plus the entries and figures the reports name. */
   readonly stories: Map<string, LoadedStory>;
+  /** Each story's place in filing order: the last admitted report's sequence (absent: none yet). */
+  readonly lastSeqs: Map<string, number>;
 }
 
 // One statement, one round trip and one snapshot for everything the batch needs to decide. Each part is
-// aggregated to JSON, so one row carries five result sets. Keys are joined from unnest() rather than
+// aggregated to JSON, so one row carries six result sets. Keys are joined from unnest() rather than
 // matched with "= ANY(array)": hundreds of ids made that a sequential scan testing each row against the
 // whole array.
 const LOAD_BATCH_STATE = `
@@ -75,7 +77,8 @@ const LOAD_BATCH_STATE = `
     (SELECT coalesce(json_agg(f), '[]')
        FROM unnest($5::text[], $6::text[]) AS k(story_id, figure_id) JOIN figures f USING (story_id, figure_id)) AS figures,
     (SELECT coalesce(json_agg(c), '[]')
-       FROM unnest($5::text[], $6::text[]) AS k(story_id, figure_id) JOIN figure_claims c USING (story_id, figure_id)) AS claims`;
+       FROM unnest($5::text[], $6::text[]) AS k(story_id, figure_id) JOIN figure_claims c USING (story_id, figure_id)) AS claims,
+    (SELECT coalesce(json_agg(f), '[]') FROM unnest($2::text[]) AS k(id) JOIN story_filing f ON f.story_id = k.id) AS filing`;
 
 interface LoadedRow {
   readonly outcomes: OutcomeRow[];
@@ -83,6 +86,7 @@ interface LoadedRow {
   readonly entries: EntryRow[];
   readonly figures: FigureRow[];
   readonly claims: ClaimRow[];
+  readonly filing: Array<{ readonly story_id: string; readonly last_seq: number }>;
 }
 
 /** Reads what deciding the batch needs. Call it only once the batch's story locks are held. */
@@ -122,7 +126,8 @@ export async function readBatchState(
   for (const e of row.entries) of(e.story_id).entries.push(entryFromJson(e));
   for (const f of row.figures) of(f.story_id).figures.push(f);
   for (const c of row.claims) of(c.story_id).claims.push(claimFromJson(c));
-  return { prior, stories };
+  const lastSeqs = new Map(row.filing.map((f) => [f.story_id, Number(f.last_seq)]));
+  return { prior, stories, lastSeqs };
 }
 
 type Loading = {

@@ -78,6 +78,10 @@ const WRITE_PROJECTIONS_AND_OUTCOMES = `
     ON CONFLICT (story_id, figure_id, source_name) DO UPDATE SET
       source = EXCLUDED.source, value = EXCLUDED.value, qualifier = EXCLUDED.qualifier,
       reported_at = EXCLUDED.reported_at, first_version = EXCLUDED.first_version
+  ), filing_written AS (
+    INSERT INTO story_filing (story_id, last_seq)
+    SELECT * FROM json_to_recordset($7::json) AS x(story_id text, last_seq bigint)
+    ON CONFLICT (story_id) DO UPDATE SET last_seq = greatest(story_filing.last_seq, EXCLUDED.last_seq)
   )
   INSERT INTO report_outcomes (report_id, story_id, status, version, code, message, decided_at)
   SELECT i, s, CASE WHEN c IS NULL THEN 'accepted' ELSE 'rejected' END, v, c, m, $6::timestamptz
@@ -89,16 +93,17 @@ export type OutcomeWrite =
   | { readonly status: 'rejected'; readonly rejection: Rejection };
 
 /**
- * Writes the stories, entries, figures and claims the batch changed, as `evolve` left them, and the
- * outcome of every report decided.
+ * Writes the stories, entries, figures and claims the batch changed, as `evolve` left them, the
+ * outcome of every report decided, and each story's new place in filing order.
  */
 export async function writeProjectionsAndOutcomes(
   sql: Sql,
   changes: readonly StoryChanges[],
   outcomes: readonly OutcomeWrite[],
+  filing: ReadonlyMap<string, number>,
   decidedAt: string,
 ): Promise<void> {
-  if (changes.length === 0 && outcomes.length === 0) return;
+  if (changes.length === 0 && outcomes.length === 0 && filing.size === 0) return;
   const stories = changes.map(({ state: s }) => ({
     id: s.id,
     title: s.title,
@@ -166,6 +171,7 @@ export async function writeProjectionsAndOutcomes(
       JSON.stringify(claims),
       JSON.stringify(decided),
       decidedAt,
+      JSON.stringify([...filing].map(([story_id, last_seq]) => ({ story_id, last_seq }))),
     ],
     'livefeed_write_projections',
   );

@@ -1,5 +1,10 @@
 import { escapeLiteral, type Pool } from 'pg';
-import type { BatchResult, EventStoreHooks, IncomingReport } from '../event-store.types';
+import type {
+  BatchResult,
+  EventStoreHooks,
+  FilingGate,
+  IncomingReport,
+} from '../event-store.types';
 import { constraintOf, sqlState } from '../postgres/errors';
 import { LOCK_SPACE } from '../postgres/locks';
 import { DiscardConnection, inTransaction } from '../postgres/pool';
@@ -7,11 +12,13 @@ import { storableText } from '../postgres/text-safety';
 import { readBatchState } from './batch-reads';
 import { appendEvents, writeProjectionsAndOutcomes } from './batch-writes';
 import { decideBatch } from './decide-batch';
+import { admit } from './filing-admission';
 
 /**
  * Decides and records a batch of reports in one transaction (see EventStore.commitBatch), in five round
  * trips whatever the batch size: BEGIN with the story locks, one read, the append, one write of
- * projections and outcomes, COMMIT.
+ * projections, outcomes and filing places, COMMIT. Between the read and the decisions the filing gate
+ * says how far each story may go (it costs no round trip unless it must look at the reports stream).
  *
  * Races between writers are ruled out by locks taken before anything is read: a transaction-scoped
  * advisory lock per story, in one sorted order so two workers never deadlock. Locks on a hash of the id
@@ -32,6 +39,7 @@ export async function commitBatch(
   items: readonly IncomingReport[],
   now: string,
   hooks: EventStoreHooks,
+  gate: FilingGate,
 ): Promise<BatchResult[]> {
   if (items.length === 0) return [];
   const reports = items.map((item) => storableText(item.report));
@@ -42,7 +50,14 @@ export async function commitBatch(
         pool,
         async (sql) => {
           const state = await readBatchState(sql, reports, storyIds);
-          const plan = decideBatch(items, reports, now, state.prior, state.stories);
+          const { order, filing } = await admit(items, state.lastSeqs, gate);
+          const plan = decideBatch(
+            order.map((i) => items[i]),
+            order.map((i) => reports[i]),
+            now,
+            state.prior,
+            state.stories,
+          );
           hooks.afterDecide?.();
           if (plan.events.length) {
             // A failed append leaves the session lock held: only closing the connection releases it.
@@ -50,9 +65,11 @@ export async function commitBatch(
               throw new DiscardConnection(error);
             });
           }
-          await writeProjectionsAndOutcomes(sql, plan.changes, plan.outcomes, now);
+          await writeProjectionsAndOutcomes(sql, plan.changes, plan.outcomes, filing, now);
           hooks.afterAppend?.();
-          return plan.results;
+          const results: BatchResult[] = items.map(() => WAITING);
+          order.forEach((item, k) => (results[item] = plan.results[k]));
+          return results;
         },
         // One round trip: BEGIN, the planner told that every read here is a lookup by key (so the
         // prepared read keeps index lookups however its tables grew since it was planned), and the
@@ -67,6 +84,7 @@ export async function commitBatch(
 }
 
 const MAX_ATTEMPTS = 3;
+const WAITING: BatchResult = { kind: 'waiting' };
 
 const KEY_LOOKUPS_ONLY =
   'SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off;';

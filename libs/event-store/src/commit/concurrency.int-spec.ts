@@ -130,7 +130,7 @@ describe('two workers committing at once', () => {
     );
     expect(doubles.length).toBeGreaterThan(100);
     for (const [x, y] of doubles) {
-      expect([x, y].filter((z) => z.kind !== 'deferred' && z.duplicate)).toHaveLength(1);
+      expect([x, y].filter((z) => 'duplicate' in z && z.duplicate)).toHaveLength(1);
       expect({ ...x, duplicate: true }).toEqual({ ...y, duplicate: true });
     }
 

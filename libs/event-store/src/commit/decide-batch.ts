@@ -4,7 +4,7 @@ import type { OutcomeWrite } from './batch-writes';
 import type { PriorOutcome } from './batch-reads';
 import { StoryWorkspace, type LoadedStory, type StoryChanges } from './story-workspace';
 
-type DecidedResult = Exclude<BatchResult, { kind: 'deferred' }>;
+type DecidedResult = Exclude<BatchResult, { kind: 'deferred' | 'waiting' }>;
 
 /** Rejections that may only mean "too early": deferred instead of recorded when the caller asks. */
 const DEFERRABLE: ReadonlySet<RejectionCode> = new Set<RejectionCode>([

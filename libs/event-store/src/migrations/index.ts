@@ -1,10 +1,12 @@
 import { CreateEventLog1764000000001 } from './1764000000001-create-event-log';
 import { CreateStoryProjections1764000000002 } from './1764000000002-create-story-projections';
 import { CreateReportOutcomes1764000000003 } from './1764000000003-create-report-outcomes';
+import { CreateStoryFiling1764000000004 } from './1764000000004-create-story-filing';
 
 export {
   CreateEventLog1764000000001,
   CreateReportOutcomes1764000000003,
+  CreateStoryFiling1764000000004,
   CreateStoryProjections1764000000002,
 };
 
@@ -13,4 +15,5 @@ export const EVENT_STORE_MIGRATIONS = [
   CreateEventLog1764000000001,
   CreateStoryProjections1764000000002,
   CreateReportOutcomes1764000000003,
+  CreateStoryFiling1764000000004,
 ] as const;
