@@ -52,7 +52,11 @@ describe('the read API', () => {
       version: 4,
       entries: [{ entryId: 'e2' }, { entryId: 'e1' }],
     });
-    expect((await get('/api/stories/nobody-here')).status).toBe(404);
+    const unknown = await get('/api/stories/nobody-here');
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({
+      error: { code: 'not-found', message: 'story nobody-here does not exist' },
+    });
   });
 
   it('travels in time by version and by instant', async () => {
@@ -132,7 +136,110 @@ describe('the read API', () => {
   ])('answers 400 to %s', async (_name, path) => {
     const res = await get(path);
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ error: { code: 'invalid' } });
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await res.json()).toEqual({
+      error: {
+        code: 'invalid',
+        message: expect.any(String),
+        fields: [{ path: expect.any(String), message: expect.any(String) }],
+      },
+    });
+  });
+
+  describe('the edges of what the store holds', () => {
+    const at = (value: string) => `/api/stories/alpha?at=${encodeURIComponent(value)}`;
+    const FIELD_OF_INSTANT = {
+      path: 'at',
+      message: 'an instant is from 0001-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z in UTC',
+    };
+
+    it.each([
+      ['at the last version 2^31-1', at('2147483647'), 200],
+      ['at the first instant', at('0001-01-01T00:00:00Z'), 404],
+      ['at the first instant, at +01:00', at('0001-01-01T01:00:00+01:00'), 404],
+      ['at the last instant', at('9999-12-31T23:59:59.999Z'), 200],
+      ['at the last instant, at -01:00', at('9999-12-31T22:59:59.999-01:00'), 200],
+      ['events after the last version 2^31-1', '/api/stories/alpha/events?after=2147483647', 200],
+    ])('answers %s', async (_name, path, status) => {
+      expect((await get(path)).status).toBe(status);
+    });
+
+    it('answers the head at the last version, and an empty page after it', async () => {
+      expect(await (await get(at('2147483647'))).json()).toMatchObject({ id: 'alpha', version: 4 });
+      expect(await (await get('/api/stories/alpha/events?after=2147483647')).json()).toEqual({
+        events: [],
+        next: null,
+      });
+    });
+
+    it.each([
+      [
+        'at version 2^31',
+        at('2147483648'),
+        { path: 'at', message: 'a version is at most 2147483647' },
+      ],
+      [
+        'events after version 2^31',
+        '/api/stories/alpha/events?after=2147483648',
+        { path: 'after', message: 'must be at most 2147483647' },
+      ],
+      ['just before the first instant', at('0000-12-31T23:59:59.999Z'), FIELD_OF_INSTANT],
+      ['the first instant given at +01:00', at('0001-01-01T00:00:00+01:00'), FIELD_OF_INSTANT],
+      [
+        'just before the first instant, at +01:00',
+        at('0001-01-01T00:59:59.999+01:00'),
+        FIELD_OF_INSTANT,
+      ],
+      ['the last instant given at -01:00', at('9999-12-31T23:59:59-01:00'), FIELD_OF_INSTANT],
+      ['just after the last instant, at -01:00', at('9999-12-31T23:00:00-01:00'), FIELD_OF_INSTANT],
+    ])('answers 400 to %s, without asking the store', async (_name, path, field) => {
+      const reads = await h.metric('livefeed_gateway_database_reads_total');
+      const res = await get(path);
+      expect(res.status).toBe(400);
+      expect(res.headers.get('retry-after')).toBeNull();
+      expect(await res.json()).toEqual({
+        error: { code: 'invalid', message: 'invalid query parameters', fields: [field] },
+      });
+      expect(await h.metric('livefeed_gateway_database_reads_total')).toBe(reads);
+    });
+  });
+
+  describe('errors before any route runs', () => {
+    it('answers an unknown route 404 with the error body', async () => {
+      const res = await get('/api/nothing/here');
+      expect(res.status).toBe(404);
+      expect(await res.json()).toEqual({
+        error: { code: 'not-found', message: 'Cannot GET /api/nothing/here' },
+      });
+    });
+
+    it('answers a header too large for Node 431 with the error body', async () => {
+      const res = await get('/api/stories', { headers: { 'x-big': 'a'.repeat(20_000) } });
+      expect(res.status).toBe(431);
+      expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(await res.json()).toEqual({
+        error: { code: 'header-too-large', message: 'the request headers are too large' },
+      });
+    });
+
+    it('answers a malformed JSON body 400 and one over the parser limit 413', async () => {
+      const send = (body: string) =>
+        get('/api/stories', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+      const malformed = await send('{"a":');
+      expect(malformed.status).toBe(400);
+      expect(await malformed.json()).toEqual({
+        error: { code: 'invalid', message: expect.any(String) },
+      });
+      const huge = await send(JSON.stringify({ a: 'x'.repeat(200 * 1024) }));
+      expect(huge.status).toBe(413);
+      expect(await huge.json()).toEqual({
+        error: { code: 'payload-too-large', message: expect.any(String) },
+      });
+    });
   });
 
   it('never lets a bad story id reach a query', async () => {
@@ -150,7 +257,14 @@ describe('the read API', () => {
   });
 
   it('keeps private stories to token holders, by header or query parameter', async () => {
-    expect((await get('/api/stories/hidden')).status).toBe(403);
+    const refused = await get('/api/stories/hidden');
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toEqual({
+      error: {
+        code: 'forbidden',
+        message: 'story hidden is private: a reader token granting it is required',
+      },
+    });
     expect((await get('/api/stories/hidden/events')).status).toBe(403);
     expect((await get('/api/stories/hidden?at=1')).status).toBe(403);
     const token = h.token({ stories: ['hidden'] }, undefined, { expiresIn: 60 });

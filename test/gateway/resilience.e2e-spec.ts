@@ -230,9 +230,17 @@ describe('resilience', () => {
     await cutOff(false);
     try {
       await expectEventually(async () => expect((await fetch(`${base}/health`)).status).toBe(503));
+      expect(await (await fetch(`${base}/health`)).json()).toMatchObject({
+        status: 'error',
+        details: { postgres: { status: 'down' }, nats: { status: 'up' } },
+        error: { code: 'unavailable', message: 'postgres: PostgreSQL did not answer' },
+      });
       const res = await fetch(`${base}/api/stories/outage-${Date.now()}`);
       expect(res.status).toBe(503);
-      expect(await res.json()).toMatchObject({ error: { code: 'unavailable' } });
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect(await res.json()).toEqual({
+        error: { code: 'unavailable', message: 'the story store is unavailable, retry later' },
+      });
       const reader = await h.reader();
       expect(await reader.subscribe('never-loaded-story')).toMatchObject({
         ok: false,

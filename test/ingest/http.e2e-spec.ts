@@ -1,5 +1,8 @@
+import net from 'node:net';
+import { expectEventually } from '@livefeed/common/testing';
 import { type AppProcess, startApp } from '../support/processes';
 import { isolatedWorld } from '../support/livefeed';
+import { TcpProxy } from '../support/tcp-proxy';
 
 jest.setTimeout(60_000);
 
@@ -25,6 +28,16 @@ const post = (storyId: string, body: string | object, { token = TOKEN, query = '
     },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
+const getOutcome = (reportId: string, token = TOKEN) =>
+  fetch(`${ingest.url}/api/reports/${reportId}`, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+const UNAUTHORIZED = {
+  error: {
+    code: 'unauthorized',
+    message: 'a valid publisher token is required: Authorization: Bearer <token>',
+  },
+};
 const opened = (id: string, extra: object = {}) => ({
   id,
   type: 'story.opened',
@@ -34,9 +47,14 @@ const opened = (id: string, extra: object = {}) => ({
 });
 
 describe('POST /api/stories/:id/reports', () => {
-  it('refuses a request without a valid publisher token with 401', async () => {
-    expect((await post('h1', opened('h1-a'), { token: '' })).status).toBe(401);
-    expect((await post('h1', opened('h1-a'), { token: 'wrong' })).status).toBe(401);
+  it('refuses a request without a valid publisher token with 401 and the error body', async () => {
+    for (const token of ['', 'wrong']) {
+      const res = await post('h1', opened('h1-a'), { token });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+      expect(await res.json()).toEqual(UNAUTHORIZED);
+    }
   });
 
   it('queues a valid report with 202 once JetStream has it, storyId taken from the path', async () => {
@@ -83,13 +101,17 @@ describe('POST /api/stories/:id/reports', () => {
       data: { entryId: 'bad id' },
     });
     expect(res.status).toBe(400);
-    const body = (await res.json()) as { fields: Record<string, string> };
-    expect(Object.keys(body.fields)).toEqual(
+    const body = (await res.json()) as {
+      error: { code: string; message: string; fields: { path: string; message: string }[] };
+    };
+    expect(body).toEqual({
+      error: { code: 'invalid', message: expect.any(String), fields: expect.any(Array) },
+    });
+    expect(body.error.fields.map((f) => f.path)).toEqual(
       expect.arrayContaining(['author', 'data.entryId', 'data.body']),
     );
-    expect((await fetch(`${ingest.url}/api/reports/h6-a`).then((r) => r.json())).status).toBe(
-      'unknown',
-    );
+    for (const field of body.error.fields) expect(field.message).toEqual(expect.any(String));
+    expect(await (await getOutcome('h6-a')).json()).toMatchObject({ status: 'unknown' });
   });
 
   it.each([
@@ -102,13 +124,29 @@ describe('POST /api/stories/:id/reports', () => {
     ['deep nesting', '['.repeat(100_000) + ']'.repeat(100_000)],
     ['an array', '[1,2]'],
   ])('answers 400 to %s', async (_name, body) => {
-    expect((await post('h7', body)).status).toBe(400);
+    const res = await post('h7', body);
+    expect(res.status).toBe(400);
+    const answer = (await res.json()) as object;
+    expect(Object.keys(answer)).toEqual(['error']);
+    expect(answer).toMatchObject({ error: { code: 'invalid', message: expect.any(String) } });
   });
 
-  it('answers 400 to a malformed story id or wait', async () => {
-    expect((await post('Not_Valid', opened('x'))).status).toBe(400);
-    expect((await post('h8', opened('h8-a'), { query: '?wait=31' })).status).toBe(400);
-    expect((await post('h8', opened('h8-a'), { query: '?wait=1&wait=2' })).status).toBe(400);
+  it('answers 400 to a malformed story id or wait, naming the field', async () => {
+    for (const [storyId, query, path] of [
+      ['Not_Valid', '', 'id'],
+      ['h8', '?wait=31', 'wait'],
+      ['h8', '?wait=1&wait=2', 'wait'],
+    ]) {
+      const res = await post(storyId, opened('h8-a'), { query });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({
+        error: {
+          code: 'invalid',
+          message: expect.any(String),
+          fields: [{ path, message: expect.any(String) }],
+        },
+      });
+    }
   });
 
   it('accepts bodies between 100 KiB and 256 KiB', async () => {
@@ -129,15 +167,75 @@ describe('POST /api/stories/:id/reports', () => {
     expect(Buffer.byteLength(body)).toBe(256 * 1024 + 1);
     const res = await post('h10', body);
     expect(res.status).toBe(413);
-    expect(await res.json()).toMatchObject({ statusCode: 413 });
+    expect(await res.json()).toEqual({
+      error: { code: 'payload-too-large', message: 'a report is at most 262144 bytes' },
+    });
+  });
+
+  it('logs a publisher that aborts mid-body as a warning, not an error', async () => {
+    const seen = ingest.lines.length;
+    const socket = net.connect(ingest.port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    const body = JSON.stringify(opened('h11-a'));
+    socket.write(
+      `POST /api/stories/h11/reports HTTP/1.1\r\nHost: ingest\r\nAuthorization: Bearer ${TOKEN}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${body.length + 100}\r\n\r\n${body}`,
+    );
+    // The first part of the body must have reached the route before the publisher goes.
+    await expectEventually(() => expect(socket.bytesWritten).toBeGreaterThan(body.length));
+    socket.destroy();
+    const logged = () =>
+      ingest.lines.slice(seen).flatMap((line) => {
+        try {
+          return [JSON.parse(line) as { level: number; msg: string; url?: string }];
+        } catch {
+          return [];
+        }
+      });
+    await expectEventually(() =>
+      expect(logged()).toContainEqual(
+        expect.objectContaining({
+          level: 40,
+          msg: 'client aborted the request',
+          url: '/api/stories/h11/reports',
+        }),
+      ),
+    );
+    expect(logged().filter((entry) => entry.level >= 50)).toEqual([]);
+    expect(await (await getOutcome('h11-a')).json()).toMatchObject({ status: 'unknown' });
   });
 });
 
 describe('GET /api/reports/:reportId', () => {
+  it('refuses a request without a valid publisher token with 401 and the error body', async () => {
+    await post('g0', opened('g0-a'), { query: '?wait=10' });
+    for (const token of ['', 'wrong']) {
+      const res = await getOutcome('g0-a', token);
+      expect(res.status).toBe(401);
+      expect(await res.json()).toEqual(UNAUTHORIZED);
+    }
+    expect((await getOutcome('g0-a')).status).toBe(200);
+  });
+
+  it('answers 400 with the field to a malformed report id', async () => {
+    const res = await getOutcome('not%20an%20id');
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      error: {
+        code: 'invalid',
+        message: 'malformed report id',
+        fields: [{ path: 'reportId', message: expect.any(String) }],
+      },
+    });
+  });
+
   it('tells accepted, rejected and unknown apart', async () => {
     await post('g1', opened('g1-a'), { query: '?wait=10' });
     await post('g1', opened('g1-b'), { query: '?wait=10' });
-    const get = (id: string) => fetch(`${ingest.url}/api/reports/${id}`).then((r) => r.json());
+    const get = (id: string) => getOutcome(id).then((r) => r.json());
     expect(await get('g1-a')).toMatchObject({
       reportId: 'g1-a',
       status: 'accepted',
@@ -150,6 +248,70 @@ describe('GET /api/reports/:reportId', () => {
       code: 'story-exists',
     });
     expect(await get('nope')).toEqual({ reportId: 'nope', status: 'unknown' });
+  });
+});
+
+describe('errors before any route runs', () => {
+  it('answers an unknown route 404 with the error body', async () => {
+    const res = await fetch(`${ingest.url}/api/nothing-here`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({
+      error: { code: 'not-found', message: 'Cannot GET /api/nothing-here' },
+    });
+  });
+
+  it('answers a header too large for Node 431 with the error body', async () => {
+    const res = await fetch(`${ingest.url}/health`, { headers: { 'x-big': 'a'.repeat(20_000) } });
+    expect(res.status).toBe(431);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await res.json()).toEqual({
+      error: { code: 'header-too-large', message: 'the request headers are too large' },
+    });
+  });
+
+  it('answers a malformed request line 400 with the error body', async () => {
+    const socket = net.connect(ingest.port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.write('NOT HTTP AT ALL\r\n\r\n');
+    await closed;
+    const [head, body] = answer.split('\r\n\r\n');
+    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(head).toContain('Content-Type: application/json; charset=utf-8');
+    expect(JSON.parse(body)).toEqual({
+      error: { code: 'invalid', message: 'malformed HTTP request' },
+    });
+  });
+});
+
+describe('while JetStream is unreachable', () => {
+  let proxy: TcpProxy | undefined;
+  let cutOff: AppProcess | undefined;
+  afterEach(async () => {
+    await cutOff?.stop();
+    await proxy?.cut();
+  });
+
+  it('answers a report 503 unavailable with Retry-After, so the publisher retries', async () => {
+    proxy = new TcpProxy(Number(new URL(world.env.NATS_URL).port || 4222));
+    await proxy.start();
+    cutOff = await startApp('ingest', {
+      ...world.env,
+      NATS_URL: `nats://127.0.0.1:${proxy.port}`,
+      LIVEFEED_PUBLISH_TOKENS: TOKEN,
+    });
+    await proxy.cut();
+    const res = await fetch(`${cutOff.url}/api/stories/n1/reports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify(opened('n1-a')),
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(await res.json()).toEqual({
+      error: { code: 'unavailable', message: 'JetStream did not take the report, retry later' },
+    });
   });
 });
 

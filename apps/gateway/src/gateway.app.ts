@@ -2,7 +2,13 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { type Config, PinoNestLogger, createLogger, subjectsFor } from '@livefeed/common';
+import {
+  type Config,
+  PinoNestLogger,
+  answerClientErrors,
+  createLogger,
+  subjectsFor,
+} from '@livefeed/common';
 import { EventStore, createDataSource, prepareDatabase } from '@livefeed/event-store';
 import { connectNats, ensureStreams } from '@livefeed/messaging';
 import { OriginPolicy } from './auth/origin.policy';
@@ -57,6 +63,7 @@ export async function startGateway(
   await app.init();
   // Not `app.listen`: its typings take no backlog.
   const server = app.getHttpServer();
+  answerClientErrors(server, log);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(

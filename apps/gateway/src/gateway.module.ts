@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { Logger } from 'pino';
 import { type Config, subjectsFor } from '@livefeed/common';
@@ -9,6 +10,7 @@ import { ReaderTokenService } from './auth/reader-token.service';
 import { GATEWAY_CONFIG, GATEWAY_OPTIONS, type GatewayOptions } from './config/gateway.options';
 import { NATS, SUBJECTS } from './gateway.tokens';
 import { HealthController } from './health/health.controller';
+import { GatewayErrorsFilter } from './http/gateway-errors.filter';
 import { EVENT_FEED, LiveFeedRunner } from './infra/live-feed.runner';
 import { EVENT_STORE, StoryReader, type EventStoreReads } from './infra/story.reader';
 import { LOGGER } from './logging/logger.token';
@@ -79,6 +81,7 @@ export class GatewayModule {
         AudienceService,
         LiveFeedRunner,
         StoryQueries,
+        { provide: APP_FILTER, useClass: GatewayErrorsFilter },
       ],
     };
   }

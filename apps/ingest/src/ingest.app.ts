@@ -6,6 +6,7 @@ import {
   type Config,
   Failpoints,
   PinoNestLogger,
+  answerClientErrors,
   createLogger,
   subjectsFor,
 } from '@livefeed/common';
@@ -47,6 +48,7 @@ export async function startIngest(config: Config): Promise<RunningIngest> {
     IngestModule.forRoot({ config, log, nc, store, failpoints }),
     { bodyParser: false, logger: new PinoNestLogger(log) },
   );
+  answerClientErrors(app.getHttpServer(), log);
   await app.listen(config.INGEST_PORT, '0.0.0.0');
   const port = (app.getHttpServer().address() as AddressInfo).port;
   log.info({ port }, 'listening');

@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
@@ -8,6 +9,7 @@ import { parseReportBytes } from '@livefeed/domain';
 import { EventPublisher, FiledReports, ReportConsumer, ReportPublisher } from '@livefeed/messaging';
 import { CONFIG, LOGGER, NATS, SUBJECTS } from './ingest.tokens';
 import { IngestMetrics } from './observability/ingest.metrics';
+import { IngestErrorsFilter } from './http/ingest-errors.filter';
 import { HealthController } from './observability/health.controller';
 import { MetricsController } from './observability/metrics.controller';
 import { ReportsController } from './reports/reports.controller';
@@ -86,6 +88,7 @@ export class IngestModule {
         ReportIntake,
         ConsumerRunner,
         PublisherAuthGuard,
+        { provide: APP_FILTER, useClass: IngestErrorsFilter },
       ],
     };
   }

@@ -3,3 +3,4 @@ export * from './errors';
 export * from './failpoints';
 export * from './logger';
 export * from './health';
+export * from './http';

@@ -1,6 +1,7 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { dependencyProbes, healthIndicators } from '@livefeed/common';
+import { answerHealth, dependencyProbes, healthIndicators } from '@livefeed/common';
 import { isNatsHealthy, type NatsConnection } from '@livefeed/messaging';
 import { OriginPolicy } from '../auth/origin.policy';
 import { StoryReader } from '../infra/story.reader';
@@ -19,20 +20,22 @@ export class HealthController {
 
   @Get()
   @HealthCheck()
-  check() {
-    return this.health.check(
-      healthIndicators(this.indicators, [
-        ...dependencyProbes(
-          () => this.reader.isHealthy(),
-          () => isNatsHealthy(this.nc),
-        ),
-        {
-          name: 'gateway',
-          ok: () => !this.policy.isDraining,
-          failure: 'shutting down',
-          timeoutMs: 100,
-        },
-      ]),
+  check(@Res() res: ServerResponse): Promise<void> {
+    return answerHealth(res, () =>
+      this.health.check(
+        healthIndicators(this.indicators, [
+          ...dependencyProbes(
+            () => this.reader.isHealthy(),
+            () => isNatsHealthy(this.nc),
+          ),
+          {
+            name: 'gateway',
+            ok: () => !this.policy.isDraining,
+            failure: 'shutting down',
+            timeoutMs: 100,
+          },
+        ]),
+      ),
     );
   }
 }

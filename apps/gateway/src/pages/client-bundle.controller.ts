@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { Controller, Get, Param, Res, StreamableFile, UseFilters } from '@nestjs/common';
-import { ReadErrorsFilter } from '../read-api/read-errors.filter';
-import { ReadError } from '../read-api/read.error';
+import { Controller, Get, Param, Res, StreamableFile } from '@nestjs/common';
+import { HttpError } from '@livefeed/common';
 
 const FILES: Record<string, string> = {
   'livefeed-client.js': 'text/javascript; charset=utf-8',
@@ -24,7 +23,6 @@ function bundleDir(): string | null {
 
 /** Serves the subscriber SDK's browser bundles at `/assets/…` once they are built. */
 @Controller('assets')
-@UseFilters(ReadErrorsFilter)
 export class ClientBundleController {
   private readonly cache = new Map<string, Buffer>();
   private readonly dir = bundleDir();
@@ -35,12 +33,12 @@ export class ClientBundleController {
     @Res({ passthrough: true }) res: ServerResponse,
   ): StreamableFile {
     if (typeof file !== 'string' || !Object.hasOwn(FILES, file) || this.dir === null) {
-      throw new ReadError('not-found', 'no such asset');
+      throw new HttpError('not-found', 'no such asset');
     }
     let body = this.cache.get(file);
     if (!body) {
       const path = join(this.dir, file);
-      if (!existsSync(path)) throw new ReadError('not-found', 'no such asset');
+      if (!existsSync(path)) throw new HttpError('not-found', 'no such asset');
       body = readFileSync(path);
       this.cache.set(file, body);
     }

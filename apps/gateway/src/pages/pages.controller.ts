@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { Controller, Get, Param, Res, UseFilters } from '@nestjs/common';
+import { Controller, Get, Param, Res } from '@nestjs/common';
 import { isStoryId } from '../read-api/read-params.schema';
-import { ReadErrorsFilter } from '../read-api/read-errors.filter';
-import { ReadError } from '../read-api/read.error';
+import { HttpError } from '@livefeed/common';
 import { StoryQueries } from '../read-api/story-queries.service';
 import { contentSecurityPolicy, readerPage, storyListPage } from './pages.html';
 
 /** The reader's HTML pages (CONTRACT section 5): the story list and a story's live page. */
 @Controller()
-@UseFilters(ReadErrorsFilter)
 export class PagesController {
   constructor(private readonly queries: StoryQueries) {}
 
@@ -21,7 +19,7 @@ export class PagesController {
 
   @Get('stories/:id')
   story(@Param('id') id: unknown, @Res({ passthrough: true }) res: ServerResponse): string {
-    if (!isStoryId(id)) throw new ReadError('not-found', 'no such story');
+    if (!isStoryId(id)) throw new HttpError('not-found', 'no such story');
     const nonce = randomBytes(16).toString('base64');
     html(res, nonce);
     return readerPage(id, nonce);

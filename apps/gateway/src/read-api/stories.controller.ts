@@ -1,25 +1,31 @@
-import { Controller, Get, Headers, Param, Query, Res, UseFilters } from '@nestjs/common';
+import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import type { StoryState } from '@livefeed/domain';
 import type { ServerResponse as Response } from 'node:http';
+import { HttpError } from '@livefeed/common';
 import { ReaderTokenService, type ReaderGrant } from '../auth/reader-token.service';
 import type { StorySummary } from '@livefeed/event-store';
 import {
   DEFAULT_PAGE,
   eventsQuerySchema,
   isStoryId,
-  parsePointInTime,
   parseQuery,
   storyQuerySchema,
+  type ParsedQuery,
 } from './read-params.schema';
-import { ReadErrorsFilter } from './read-errors.filter';
-import { ReadError } from './read.error';
-import { StoryQueries, type Cacheability, type EventsPage } from './story-queries.service';
+import {
+  StoryQueries,
+  type Cacheability,
+  type EventsPage,
+  type QueryResult,
+} from './story-queries.service';
 
 const IMMUTABLE = 'max-age=31536000, immutable';
 
-/** CONTRACT section 5, read side. Every parameter is validated before anything reaches a query. */
+/**
+ * CONTRACT section 5, read side. Every parameter is validated before anything reaches a query;
+ * errors are thrown as {@link HttpError} and written by the app's global error filter.
+ */
 @Controller('api/stories')
-@UseFilters(ReadErrorsFilter)
 export class StoriesController {
   constructor(
     private readonly queries: StoryQueries,
@@ -40,20 +46,9 @@ export class StoriesController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<StoryState> {
     const storyId = validId(id);
-    const params = parseQuery(storyQuerySchema, query);
-    if (!params.ok) throw new ReadError('invalid', params.message, params.fields);
-    let at;
-    if (params.value.at !== undefined) {
-      at = parsePointInTime(params.value.at) ?? undefined;
-      if (!at)
-        throw new ReadError('invalid', 'invalid query parameters', {
-          at: 'must be a version or an ISO-8601 instant with a time zone',
-        });
-    }
-    const { state, cache } = await this.queries.story(
-      storyId,
-      at,
-      this.grant(authorization, params.value.token),
+    const { at, token } = valid(parseQuery(storyQuerySchema, query));
+    const { state, cache } = answered(
+      await this.queries.story(storyId, at, this.grant(authorization, token)),
     );
     setCaching(res, cache);
     return state;
@@ -67,14 +62,9 @@ export class StoriesController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<EventsPage> {
     const storyId = validId(id);
-    const params = parseQuery(eventsQuerySchema, query);
-    if (!params.ok) throw new ReadError('invalid', params.message, params.fields);
-    const { after = 0, limit = DEFAULT_PAGE, token } = params.value;
-    const { page, cache } = await this.queries.events(
-      storyId,
-      after,
-      limit,
-      this.grant(authorization, token),
+    const { after = 0, limit = DEFAULT_PAGE, token } = valid(parseQuery(eventsQuerySchema, query));
+    const { page, cache } = answered(
+      await this.queries.events(storyId, after, limit, this.grant(authorization, token)),
     );
     setCaching(res, cache);
     return page;
@@ -92,10 +82,20 @@ export class StoriesController {
 
 function validId(id: unknown): string {
   if (!isStoryId(id))
-    throw new ReadError('invalid', 'invalid story id', {
-      id: 'must match ^[a-z0-9][a-z0-9-]{0,63}$',
-    });
+    throw new HttpError('invalid', 'invalid story id', [
+      { path: 'id', message: 'must match ^[a-z0-9][a-z0-9-]{0,63}$' },
+    ]);
   return id;
+}
+
+function valid<T>(params: ParsedQuery<T>): T {
+  if (!params.ok) throw new HttpError('invalid', params.message, params.fields);
+  return params.value;
+}
+
+function answered<T>(result: QueryResult<T>): T {
+  if (!result.ok) throw new HttpError(result.reason, result.message);
+  return result;
 }
 
 function setCaching(res: Response, cache: Cacheability): void {

@@ -3,7 +3,6 @@ import type { StoryEvent, StoryState } from '@livefeed/domain';
 import { ReaderTokenService, type ReaderGrant } from '../auth/reader-token.service';
 import { StoryReader } from '../infra/story.reader';
 import type { StoryPointInTime, StorySummary } from '@livefeed/event-store';
-import { ReadError } from './read.error';
 
 type Visibility = StoryState['visibility'];
 
@@ -17,6 +16,14 @@ export interface Cacheability {
   readonly immutable: boolean;
   readonly private: boolean;
 }
+
+/** Why a query has no answer; the controller maps each reason to its HTTP status. */
+export interface QueryRefusal {
+  readonly ok: false;
+  readonly reason: 'not-found' | 'forbidden';
+  readonly message: string;
+}
+export type QueryResult<T> = ({ readonly ok: true } & T) | QueryRefusal;
 
 const VISIBILITY_CACHE = 10_000;
 
@@ -39,11 +46,11 @@ export class StoryQueries {
     id: string,
     at: StoryPointInTime | undefined,
     grant: ReaderGrant,
-  ): Promise<{ state: StoryState; cache: Cacheability }> {
+  ): Promise<QueryResult<{ state: StoryState; cache: Cacheability }>> {
     const state =
       at === undefined ? await this.reader.getStory(id) : await this.reader.stateAt(id, at);
     if (state === null) {
-      throw new ReadError(
+      return refused(
         'not-found',
         at === undefined
           ? `story ${id} does not exist`
@@ -51,9 +58,10 @@ export class StoryQueries {
       );
     }
     this.remember(id, state.visibility);
-    this.authorise(id, state.visibility, grant);
+    const denied = this.authorise(id, state.visibility, grant);
+    if (denied) return denied;
     const immutable = at !== undefined && 'version' in at && state.version === at.version;
-    return { state, cache: { immutable, private: state.visibility === 'private' } };
+    return { ok: true, state, cache: { immutable, private: state.visibility === 'private' } };
   }
 
   /** Up to `limit` events after `after`; `next` is the last version returned when more exist. */
@@ -62,28 +70,26 @@ export class StoryQueries {
     after: number,
     limit: number,
     grant: ReaderGrant,
-  ): Promise<{ page: EventsPage; cache: Cacheability }> {
+  ): Promise<QueryResult<{ page: EventsPage; cache: Cacheability }>> {
     const visibility = await this.visibility(id);
-    if (visibility === null) throw new ReadError('not-found', `story ${id} does not exist`);
-    this.authorise(id, visibility, grant);
+    if (visibility === null) return refused('not-found', `story ${id} does not exist`);
+    const denied = this.authorise(id, visibility, grant);
+    if (denied) return denied;
     const rows = await this.reader.readEvents(id, after, limit + 1);
     const events = rows.slice(0, limit);
     const more = rows.length > limit;
     const next = more ? events[events.length - 1].version : null;
     // A full page with more after it can never change; the page at the head can (it grows).
     return {
+      ok: true,
       page: { events, next },
       cache: { immutable: more, private: visibility === 'private' },
     };
   }
 
-  private authorise(id: string, visibility: Visibility, grant: ReaderGrant): void {
-    if (!this.tokens.mayRead(grant, id, visibility)) {
-      throw new ReadError(
-        'forbidden',
-        `story ${id} is private: a reader token granting it is required`,
-      );
-    }
+  private authorise(id: string, visibility: Visibility, grant: ReaderGrant): QueryRefusal | null {
+    if (this.tokens.mayRead(grant, id, visibility)) return null;
+    return refused('forbidden', `story ${id} is private: a reader token granting it is required`);
   }
 
   private async visibility(id: string): Promise<Visibility | null> {
@@ -100,6 +106,10 @@ export class StoryQueries {
       this.visibilities.delete(this.visibilities.keys().next().value as string);
     this.visibilities.set(id, visibility);
   }
+}
+
+function refused(reason: QueryRefusal['reason'], message: string): QueryRefusal {
+  return { ok: false, reason, message };
 }
 
 function describe(at: StoryPointInTime): string {

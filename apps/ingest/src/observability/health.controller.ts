@@ -1,9 +1,10 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { NatsConnection } from '@nats-io/nats-core';
+import type { ServerResponse } from 'node:http';
 import { EventStore } from '@livefeed/event-store';
 import { isNatsHealthy } from '@livefeed/messaging';
-import { dependencyProbes, healthIndicators } from '@livefeed/common';
+import { answerHealth, dependencyProbes, healthIndicators } from '@livefeed/common';
 import { NATS } from '../ingest.tokens';
 
 /** 200 only when both NATS and PostgreSQL answer (CONTRACT section 5). */
@@ -18,13 +19,15 @@ export class HealthController {
 
   @Get()
   @HealthCheck()
-  check() {
-    return this.health.check(
-      healthIndicators(
-        this.indicators,
-        dependencyProbes(
-          () => this.store.isHealthy(),
-          () => isNatsHealthy(this.nc),
+  check(@Res() res: ServerResponse): Promise<void> {
+    return answerHealth(res, () =>
+      this.health.check(
+        healthIndicators(
+          this.indicators,
+          dependencyProbes(
+            () => this.store.isHealthy(),
+            () => isNatsHealthy(this.nc),
+          ),
         ),
       ),
     );

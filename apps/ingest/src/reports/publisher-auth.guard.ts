@@ -1,18 +1,15 @@
-import {
-  type CanActivate,
-  type ExecutionContext,
-  Inject,
-  Injectable,
-  UnauthorizedException,
-} from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { CONFIG } from '../ingest.tokens';
-import type { Config } from '@livefeed/common';
+import { HttpError, type Config } from '@livefeed/common';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-/** Bearer publisher tokens (LIVEFEED_PUBLISH_TOKENS); with none configured every write is refused. */
+/**
+ * Bearer publisher tokens (LIVEFEED_PUBLISH_TOKENS) for every write API route, reads of outcomes
+ * included; with none configured every request is refused.
+ */
 @Injectable()
 export class PublisherAuthGuard implements CanActivate {
   private readonly tokens: Buffer[];
@@ -26,10 +23,9 @@ export class PublisherAuthGuard implements CanActivate {
     // Compare digests in constant time so a token cannot be guessed byte by byte.
     const given = match ? digest(match[1]) : null;
     if (given && this.tokens.some((t) => timingSafeEqual(t, given))) return true;
-    throw new UnauthorizedException({
-      statusCode: 401,
-      error: 'unauthorized',
-      message: 'a valid publisher token is required: Authorization: Bearer <token>',
-    });
+    throw new HttpError(
+      'unauthorized',
+      'a valid publisher token is required: Authorization: Bearer <token>',
+    );
   }
 }

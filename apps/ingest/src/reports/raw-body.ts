@@ -1,4 +1,4 @@
-import { PayloadTooLargeException } from '@nestjs/common';
+import { HttpError } from '@livefeed/common';
 import type { Request } from 'express';
 
 /**
@@ -6,13 +6,7 @@ import type { Request } from 'express';
  * parser stops at 100 kB and builds objects we would have to walk again; reports need the bytes.
  */
 export async function readRawBody(req: Request, limit: number): Promise<Uint8Array> {
-  const tooLarge = () =>
-    new PayloadTooLargeException({
-      statusCode: 413,
-      error: 'payload-too-large',
-      code: 'invalid',
-      message: `a report is at most ${limit} bytes`,
-    });
+  const tooLarge = () => new HttpError('payload-too-large', `a report is at most ${limit} bytes`);
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();

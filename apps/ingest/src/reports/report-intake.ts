@@ -1,37 +1,37 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { parseReportBytes } from '@livefeed/domain';
+import { Injectable } from '@nestjs/common';
+import { parseReportBytes, type RejectionCode } from '@livefeed/domain';
 import { ReportPublisher } from '@livefeed/messaging';
-import { IngestMetrics } from '../observability/ingest.metrics';
 import { OutcomeWaiter } from './outcome-waiter';
 
-export interface HttpAnswer {
-  readonly status: number;
-  readonly body: Record<string, unknown>;
-}
+/** What became of a report filed over HTTP; the controller picks the status of each. */
+export type IntakeResult =
+  | {
+      readonly kind: 'invalid';
+      readonly message: string;
+      readonly fields?: Readonly<Record<string, string>>;
+    }
+  | { readonly kind: 'queued'; readonly reportId: string; readonly seq: number }
+  // Optional as in a recorded outcome; the store's checks make them present.
+  | { readonly kind: 'accepted'; readonly reportId: string; readonly version?: number }
+  | {
+      readonly kind: 'rejected';
+      readonly reportId: string;
+      readonly code?: RejectionCode;
+      readonly message?: string;
+    };
 
 /**
  * The write API's logic: validate before anything reaches NATS, publish to the reports stream
- * (deduplicated by report id), and, when asked to wait, answer with the recorded outcome.
+ * (deduplicated by report id), and, when asked to wait, tell the recorded outcome.
  */
 @Injectable()
 export class ReportIntake {
   constructor(
     private readonly publisher: ReportPublisher,
     private readonly waiter: OutcomeWaiter,
-    @Inject(IngestMetrics) private readonly metrics: IngestMetrics,
   ) {}
 
-  async file(storyId: string, bytes: Uint8Array, waitMs: number): Promise<HttpAnswer> {
-    const answer = await this.decideAnswer(storyId, bytes, waitMs);
-    this.metrics.httpReports.inc({ status: String(answer.status) });
-    return answer;
-  }
-
-  private async decideAnswer(
-    storyId: string,
-    bytes: Uint8Array,
-    waitMs: number,
-  ): Promise<HttpAnswer> {
+  async file(storyId: string, bytes: Uint8Array, waitMs: number): Promise<IntakeResult> {
     const parsed = parseReportBytes(bytes, {
       subjectStoryId: storyId,
       impliedStoryId: storyId,
@@ -39,10 +39,7 @@ export class ReportIntake {
     });
     if (!parsed.ok) {
       const { message, fields } = parsed.rejection;
-      return {
-        status: 400,
-        body: { statusCode: 400, error: 'invalid', message, fields: fields ?? {} },
-      };
+      return { kind: 'invalid', message, fields };
     }
     const report = parsed.report;
     // What is published is the validated report with its story id filled in.
@@ -51,22 +48,16 @@ export class ReportIntake {
     const { seq } = await this.publisher.publishReport(storyId, body, report.id);
     const decided = outcome ? await outcome : null;
     if (decided?.status === 'accepted') {
-      return {
-        status: 201,
-        body: { reportId: report.id, status: 'accepted', version: decided.version },
-      };
+      return { kind: 'accepted', reportId: report.id, version: decided.version };
     }
     if (decided?.status === 'rejected') {
       return {
-        status: 422,
-        body: {
-          reportId: report.id,
-          status: 'rejected',
-          code: decided.code,
-          message: decided.message,
-        },
+        kind: 'rejected',
+        reportId: report.id,
+        code: decided.code,
+        message: decided.message,
       };
     }
-    return { status: 202, body: { reportId: report.id, status: 'queued', seq } };
+    return { kind: 'queued', reportId: report.id, seq };
   }
 }

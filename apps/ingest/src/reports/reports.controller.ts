@@ -1,34 +1,29 @@
-import {
-  BadRequestException,
-  Controller,
-  Get,
-  HttpCode,
-  Param,
-  Post,
-  Query,
-  Req,
-  Res,
-  UseGuards,
-} from '@nestjs/common';
+import { Controller, Get, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { LIMITS, REPORT_ID, STORY_ID } from '@livefeed/domain';
 import { EventStore } from '@livefeed/event-store';
+import { fieldErrorsOf, HttpError } from '@livefeed/common';
+import { IngestMetrics } from '../observability/ingest.metrics';
 import { readRawBody } from './raw-body';
 import { PublisherAuthGuard } from './publisher-auth.guard';
-import { ReportIntake } from './report-intake';
+import { ReportIntake, type IntakeResult } from './report-intake';
 
 const MAX_WAIT_SECONDS = 30;
 
-/** The write API of CONTRACT section 5. Thin: it translates HTTP to ReportIntake and back. */
+/**
+ * The write API of CONTRACT section 5. Thin: it translates HTTP to ReportIntake and back; errors
+ * are thrown as {@link HttpError} and written by the app's global error filter.
+ */
 @Controller('api')
+@UseGuards(PublisherAuthGuard)
 export class ReportsController {
   constructor(
     private readonly intake: ReportIntake,
     private readonly store: EventStore,
+    @Inject(IngestMetrics) private readonly metrics: IngestMetrics,
   ) {}
 
   @Post('stories/:id/reports')
-  @UseGuards(PublisherAuthGuard)
   async file(
     @Param('id') storyId: string,
     @Query('wait') wait: unknown,
@@ -36,41 +31,54 @@ export class ReportsController {
     @Res() res: Response,
   ): Promise<void> {
     if (!STORY_ID.test(storyId)) {
-      throw new BadRequestException({
-        statusCode: 400,
-        error: 'invalid',
-        message: `story id ${JSON.stringify(storyId)} must match ${STORY_ID.source}`,
-      });
+      throw new HttpError('invalid', `story id must match ${STORY_ID.source}`, [
+        { path: 'id', message: `must match ${STORY_ID.source}` },
+      ]);
     }
     const waitMs = parseWait(wait);
     const bytes = await readRawBody(req, LIMITS.reportBytes);
-    const answer = await this.intake.file(storyId, bytes, waitMs);
-    res.status(answer.status).json(answer.body);
+    const result = await this.intake.file(storyId, bytes, waitMs);
+    this.metrics.httpReports.inc({ status: String(statusOf(result)) });
+    if (result.kind === 'invalid') {
+      throw new HttpError('invalid', result.message, fieldErrorsOf(result.fields));
+    }
+    const { kind, reportId, ...outcome } = result;
+    res.status(statusOf(result)).json({ reportId, status: kind, ...outcome });
   }
 
   @Get('reports/:reportId')
-  @HttpCode(200)
   async outcome(@Param('reportId') reportId: string) {
     if (!REPORT_ID.test(reportId)) {
-      throw new BadRequestException({
-        statusCode: 400,
-        error: 'invalid',
-        message: 'malformed report id',
-      });
+      throw new HttpError('invalid', 'malformed report id', [
+        { path: 'reportId', message: `must match ${REPORT_ID.source}` },
+      ]);
     }
     return (await this.store.getOutcome(reportId)) ?? { reportId, status: 'unknown' };
+  }
+}
+
+/** CONTRACT section 5: 202 queued, 201 accepted, 422 rejected, 400 invalid. */
+function statusOf(result: IntakeResult): number {
+  switch (result.kind) {
+    case 'queued':
+      return 202;
+    case 'accepted':
+      return 201;
+    case 'rejected':
+      return 422;
+    case 'invalid':
+      return 400;
   }
 }
 
 function parseWait(wait: unknown): number {
   if (wait === undefined) return 0;
   if (typeof wait !== 'string' || !/^\d+(\.\d+)?$/.test(wait) || Number(wait) > MAX_WAIT_SECONDS) {
-    throw new BadRequestException({
-      statusCode: 400,
-      error: 'invalid',
-      message: `wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}`,
-      fields: { wait: 'must be a number from 0 to 30' },
-    });
+    throw new HttpError(
+      'invalid',
+      `wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}`,
+      [{ path: 'wait', message: `must be a number from 0 to ${MAX_WAIT_SECONDS}, given once` }],
+    );
   }
   return Number(wait) * 1000;
 }

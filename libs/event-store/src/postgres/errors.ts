@@ -35,3 +35,23 @@ export function isConnectionError(error: unknown): boolean {
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return true;
   return error instanceof Error && CONNECTION_MESSAGES.test(error.message);
 }
+
+/**
+ * True when PostgreSQL cannot serve a query now but may later, so a reader should retry rather than
+ * report a bug: the connection failures of {@link isConnectionError}, plus insufficient resources
+ * (53), operator intervention such as a statement timeout (57), a rolled-back transaction (40), a lock
+ * timeout (55P03) and a database closed to connections (55000, `ALLOW_CONNECTIONS false`).
+ */
+export function isUnavailableError(error: unknown): boolean {
+  if (isConnectionError(error)) return true;
+  const state = sqlState(error);
+  if (!state) return false;
+  if (/^(53|57|40)/.test(state) || state === '55P03') return true;
+  return state === '55000' && /not currently accepting connections/i.test(messageOf(error));
+}
+
+function messageOf(error: unknown): string {
+  const driverError = (error as { driverError?: unknown } | null)?.driverError;
+  if (driverError instanceof Error) return driverError.message;
+  return error instanceof Error ? error.message : '';
+}

@@ -1,0 +1,3 @@
+export * from './http-error';
+export * from './http-error.filter';
+export * from './client-error.listener';
