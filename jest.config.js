@@ -19,6 +19,9 @@ const base = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j|mj)s$': swc },
   // Nest 12 and a few of its dependencies ship ES modules only; Jest's CJS loader needs them transformed.
+  // Still needed on Node 24: Node's own require(esm) does not reach Jest's module registry, and Jest's
+  // require(esm) needs vm modules (node --experimental-vm-modules); without this list 11 of 21 unit
+  // suites fail with "Must use import to load ES Module" (htmlparser2 via sanitize-html, @nestjs/*).
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs|uid|iterare|@nats-io|file-type|strtok3|token-types|peek-readable|htmlparser2|domhandler|domelementtype|domutils|dom-serializer|entities)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   moduleNameMapper,
