@@ -160,7 +160,7 @@ export class GatewayHarness {
     { publish = true }: { publish?: boolean } = {},
   ): Promise<StoryEvent[]> {
     const results = await this.store.store.commitBatch(
-      reports.map((report) => ({ report, deferUnknownEntry: false })),
+      reports.map((report) => ({ report })),
       this.now(),
     );
     const events = results.flatMap((result) => {

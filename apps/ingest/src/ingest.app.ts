@@ -1,3 +1,4 @@
+import { decide } from '@livefeed/domain';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -32,8 +33,11 @@ export async function startIngest(config: Config): Promise<RunningIngest> {
   await dataSource.initialize();
   const failpoints = Failpoints.parse(config.LIVEFEED_FAILPOINTS);
   const store = new EventStore(dataSource, {
-    afterDecide: () => failpoints.hit('after-decide'),
-    afterAppend: () => failpoints.hit('after-append'),
+    decide,
+    hooks: {
+      afterDecide: () => failpoints.hit('after-decide'),
+      afterAppend: () => failpoints.hit('after-append'),
+    },
   });
   const nc = await connectNats({
     url: config.NATS_URL,

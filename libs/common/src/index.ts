@@ -1,5 +1,4 @@
 export * from './config';
-export * from './errors';
 export * from './failpoints';
 export * from './logger';
 export * from './health';

@@ -3,10 +3,10 @@ import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { commitBatch } from './commit/commit-batch';
 import {
-  ADMIT_ALL,
   type BatchResult,
+  type CommitPolicy,
+  type Decider,
   type EventStoreHooks,
-  type FilingGate,
   type IncomingReport,
   type LogRecord,
   type RecordedRejection,
@@ -14,7 +14,7 @@ import {
   type StoryPointInTime,
   type StorySummary,
 } from './event-store.types';
-import { isConnectionError } from './postgres/errors';
+import { classifyDatabaseError } from './postgres/errors';
 import { poolOf } from './postgres/pool';
 import { readLogRecords, readStateAt, readStoryEvents } from './read/log.reader';
 import { readOutcome, recordRejectionOutcome } from './read/outcome.store';
@@ -26,10 +26,20 @@ import { listPublicStories, readStory, readStoryVersion } from './read/story.rea
  * `prepareDatabase` has migrated.
  */
 export class EventStore {
+  private readonly decide?: Decider;
+  private readonly hooks: EventStoreHooks;
+
+  /**
+   * @param options.decide the domain's decider, needed only to commit (a read-only store has none)
+   * @param options.hooks seams inside the commit transaction, for crash tests
+   */
   constructor(
     private readonly dataSource: DataSource,
-    private readonly hooks: EventStoreHooks = {},
-  ) {}
+    options: { readonly decide?: Decider; readonly hooks?: EventStoreHooks } = {},
+  ) {
+    this.decide = options.decide;
+    this.hooks = options.hooks ?? {};
+  }
 
   private get pool(): Pool {
     return poolOf(this.dataSource);
@@ -40,17 +50,19 @@ export class EventStore {
    * outcomes recorded. Returns one result per item, same order. Report ids decided before (or earlier in
    * the batch) come back as their first outcome with `duplicate: true`. Works with a single item, which
    * is how a caller retries the items of a batch that failed for a reason other than the connection
-   * (see `isConnectionError`). `now` is the decision time: `recordedAt` of the events.
+   * (see `classifyDatabaseError`). `now` is the decision time: `recordedAt` of the events.
    *
    * Items that carry their filing sequence are decided, per story, in that order and only as far as
-   * `gate` admits; the rest come back `waiting` (see `FilingGate`).
+   * `policy.gate` admits; the rest come back `waiting`. A rejection `policy.defers` comes back
+   * `deferred`, recorded nowhere.
    */
-  commitBatch(
-    items: readonly IncomingReport[],
+  commitBatch<T extends IncomingReport>(
+    items: readonly T[],
     now: string,
-    gate: FilingGate = ADMIT_ALL,
+    policy: CommitPolicy<T> = {},
   ): Promise<BatchResult[]> {
-    return commitBatch(this.pool, items, now, this.hooks, gate);
+    if (!this.decide) throw new Error('event-store: this store was opened without a decider');
+    return commitBatch(this.pool, this.decide, items, now, this.hooks, policy);
   }
 
   /** Records a rejection made before deciding (an invalid report); idempotent on the report id. */
@@ -113,7 +125,7 @@ export class EventStore {
           await pool.query('SELECT 1');
           return true;
         } catch (error) {
-          if (attempt >= 2 || !isConnectionError(error)) return false;
+          if (attempt >= 2 || classifyDatabaseError(error) !== 'outage') return false;
         }
       }
     };

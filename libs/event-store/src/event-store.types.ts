@@ -1,20 +1,35 @@
-import type { Rejection, RejectionCode, Report, StoryEvent } from '@livefeed/domain';
+import type {
+  Decision,
+  Rejection,
+  RejectionCode,
+  Report,
+  StoryEvent,
+  StoryState,
+} from '@livefeed/domain';
 
 /** One report handed to `commitBatch`. */
 export interface IncomingReport {
   readonly report: Report;
-  /**
-   * When true, an `unknown-entry` or `unknown-story` rejection is not recorded: the item comes back as
-   * `deferred` and the caller files it again later (a report that overtook the post or the opening it
-   * builds on, DESIGN decision 6).
-   */
-  readonly deferUnknownEntry: boolean;
   /**
    * Where the report was filed: its sequence on the reports stream. Each story's reports are decided
    * in this order (see `FilingGate`). Absent for a report that has no place there (tests, tools): it
    * is decided as it comes and moves no story's place.
    */
   readonly seq?: number;
+}
+
+/** The domain's decider (`decide` of @livefeed/domain), which the store runs and never second-guesses. */
+export type Decider = (state: StoryState | null, report: Report, now: string) => Decision;
+
+/** How the caller wants a batch committed, beyond deciding it. */
+export interface CommitPolicy<T extends IncomingReport = IncomingReport> {
+  /**
+   * Whether a rejection is left unrecorded so that the report can be filed again later: the item comes
+   * back `deferred` (a report that may only be too early, DESIGN decision 6). Default: never.
+   */
+  readonly defers?: (item: T, rejection: Rejection) => boolean;
+  /** How far each story's sequenced reports may go (default: all of them). */
+  readonly gate?: FilingGate;
 }
 
 /** A story's reports in a batch, for the filing gate: what was admitted before, and what waits now. */

@@ -4,5 +4,10 @@ export * from './data-source';
 export * from './database.bootstrap';
 export * from './entities';
 export * from './migrations';
-export { isConnectionError, isUnavailableError, sqlState } from './postgres/errors';
+export {
+  classifyDatabaseError,
+  isRetryableDatabaseError,
+  sqlState,
+  type DatabaseErrorKind,
+} from './postgres/errors';
 // typeorm.config.ts is left out on purpose: it reads the environment when imported (TypeORM CLI only).

@@ -1,6 +1,6 @@
 import { Catch, Inject } from '@nestjs/common';
 import { HttpError, HttpErrorFilter } from '@livefeed/common';
-import { isUnavailableError } from '@livefeed/event-store';
+import { isRetryableDatabaseError } from '@livefeed/event-store';
 import { LOGGER, type Logger } from '../logging/logger.token';
 
 /**
@@ -11,7 +11,7 @@ import { LOGGER, type Logger } from '../logging/logger.token';
 export class GatewayErrorsFilter extends HttpErrorFilter {
   constructor(@Inject(LOGGER) logger: Logger) {
     super(logger, (exception) =>
-      isUnavailableError(exception)
+      isRetryableDatabaseError(exception)
         ? new HttpError('unavailable', 'the story store is unavailable, retry later')
         : null,
     );

@@ -9,7 +9,7 @@ import {
 } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 import { HttpError, HttpErrorFilter } from '@livefeed/common';
-import { isUnavailableError } from '@livefeed/event-store';
+import { isRetryableDatabaseError } from '@livefeed/event-store';
 import { LOGGER } from '../ingest.tokens';
 
 const NATS_DOWN = [
@@ -32,7 +32,7 @@ export class IngestErrorsFilter extends HttpErrorFilter {
     super(logger, (exception) => {
       if (NATS_DOWN.some((type) => exception instanceof type))
         return new HttpError('unavailable', 'JetStream did not take the report, retry later');
-      if (isUnavailableError(exception))
+      if (isRetryableDatabaseError(exception))
         return new HttpError('unavailable', 'the event store is unavailable, retry later');
       return null;
     });

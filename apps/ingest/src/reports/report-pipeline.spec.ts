@@ -1,11 +1,12 @@
-import type { IncomingReport, BatchResult, EventStore } from '@livefeed/event-store';
+import type { BatchResult, CommitPolicy, EventStore, IncomingReport } from '@livefeed/event-store';
 import type { EventPublisher, InboundReport } from '@livefeed/messaging';
 import { Failpoints } from '@livefeed/common';
 import { expectEventually } from '@livefeed/common/testing';
 import pino from 'pino';
 import { IngestMetrics } from '../observability/ingest.metrics';
 import { FilingOrder } from './filing-order';
-import { ReportPipeline, UNKNOWN_ENTRY_ATTEMPTS } from './report-pipeline';
+import { UNKNOWN_ENTRY_ATTEMPTS } from './deferral.policy';
+import { ReportPipeline } from './report-pipeline';
 
 /**
  * The pipeline's own decisions (when to defer, when to give up, how long reports wait) against
@@ -51,10 +52,26 @@ class Message implements InboundReport {
 
 /** A store whose next answers the test sets: results per call, or a failure. */
 class ScriptedStore {
-  readonly calls: IncomingReport[][] = [];
+  /** Each call's items, with whether the policy would defer an `unknown-entry` rejection of each. */
+  readonly calls: Array<Array<IncomingReport & { deferUnknownEntry: boolean }>> = [];
   next: Array<(items: IncomingReport[]) => BatchResult[]> = [];
-  commitBatch(items: IncomingReport[]): Promise<BatchResult[]> {
-    this.calls.push(items);
+  commitBatch(
+    items: IncomingReport[],
+    _now: string,
+    policy: CommitPolicy = {},
+  ): Promise<BatchResult[]> {
+    this.calls.push(
+      items.map((item) => ({
+        ...item,
+        deferUnknownEntry:
+          policy.defers?.(item, {
+            reportId: item.report.id,
+            storyId: item.report.storyId,
+            code: 'unknown-entry',
+            message: 'no entry e1',
+          }) ?? false,
+      })),
+    );
     const answer = this.next.shift();
     if (!answer) return Promise.reject(new Error('no scripted answer'));
     try {
@@ -174,7 +191,8 @@ describe('ReportPipeline', () => {
   it('hands what it parked back at shutdown, for another worker', async () => {
     const t = setup();
     const m = new Message('s1', 'r1', 7);
-    const waiting = (items: IncomingReport[]) => items.map((): BatchResult => ({ kind: 'waiting' }));
+    const waiting = (items: IncomingReport[]) =>
+      items.map((): BatchResult => ({ kind: 'waiting' }));
     // However often its retry comes round first, it is still waiting.
     t.store.next.push(...Array(20).fill(waiting));
     await t.pipeline.handle([m]);

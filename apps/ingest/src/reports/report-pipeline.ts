@@ -1,22 +1,20 @@
 import { parseReportBytes, type Rejection, type StoryEvent } from '@livefeed/domain';
-import type { BatchResult, EventStore, IncomingReport } from '@livefeed/event-store';
+import {
+  isRetryableDatabaseError,
+  type BatchResult,
+  type CommitPolicy,
+  type EventStore,
+  type IncomingReport,
+} from '@livefeed/event-store';
 import { backoffDelay, type EventPublisher, type InboundReport } from '@livefeed/messaging';
-import { Failpoints, isTransientError } from '@livefeed/common';
+import { Failpoints } from '@livefeed/common';
 import type { Logger } from 'pino';
 import type { IngestMetrics } from '../observability/ingest.metrics';
 import { StoryScheduler } from './story-scheduler';
 import type { FilingOrder } from './filing-order';
 import { ParkedReports } from './parked-reports';
+import { DeferralPolicy, retryDelay } from './deferral.policy';
 
-/**
- * Attempts a report naming an entry (or story) that does not exist yet gets before `unknown-entry`
- * (`unknown-story`) stands: it may have overtaken the report it builds on.
- */
-export const UNKNOWN_ENTRY_ATTEMPTS = 5;
-/** Reports whose deferrals this process remembers; past it the oldest are forgotten. */
-const DEFERRALS_REMEMBERED = 100_000;
-const RETRY_BASE_MS = 200;
-const RETRY_CAP_MS = 5_000;
 /**
  * How often reports parked behind an earlier report of their story try again when the story did not
  * move on here. That one is being committed by another worker (milliseconds) or comes back from a dead
@@ -27,10 +25,6 @@ export const FILING_WAIT_MS = 250;
 const MIN_SHARE = 50;
 /** Committed batches, across all lanes, whose publishes may still await their acks. */
 const MAX_BATCHES_IN_FLIGHT = 8;
-
-export function retryDelayMs(deliveryCount: number): number {
-  return Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** Math.max(0, deliveryCount - 1));
-}
 
 export interface PipelineOptions {
   /** Transactions that may run at once, each over its own set of stories. */
@@ -85,6 +79,7 @@ export class ReportPipeline {
       (batch) => this.work(batch),
       (error) => this.log.error({ err: error }, 'committing reports failed unexpectedly'),
     );
+    this.policy = { gate: filing.gate, defers: this.deferral.defers };
     this.parked = new ParkedReports<Pending>(FILING_WAIT_MS, (storyId, items) => {
       void this.scheduler.push(items.map((item) => ({ key: storyId, item })));
     });
@@ -92,11 +87,8 @@ export class ReportPipeline {
 
   private readonly parked: ParkedReports<Pending>;
 
-  /**
-   * Deferrals per report id. JetStream's delivery count cannot serve: naks during an outage raise
-   * it too, and an outage must not use up a report's chance to find its entry.
-   */
-  private readonly deferrals = new Map<string, number>();
+  private readonly deferral = new DeferralPolicy();
+  private readonly policy: CommitPolicy;
   private readonly inflight = new Set<Promise<void>>();
   /** Consecutive transient failures, for the delay of the naks. */
   private failures = 0;
@@ -151,9 +143,7 @@ export class ReportPipeline {
       },
     });
     if (!parsed.ok) return { message, rejection: parsed.rejection };
-    const deferUnknownEntry =
-      (this.deferrals.get(parsed.report.id) ?? 0) < UNKNOWN_ENTRY_ATTEMPTS - 1;
-    return { message, item: { report: parsed.report, deferUnknownEntry, seq: message.seq } };
+    return { message, item: { report: parsed.report, seq: message.seq } };
   }
 
   /** One lane's turn: commit its reports, then publish and settle them in the background. */
@@ -188,8 +178,7 @@ export class ReportPipeline {
       const { message } = p;
       const result = results[i];
       if (result.kind === 'waiting') this.park(p);
-      else if (result.kind === 'failed')
-        this.handBack(message, retryDelayMs(message.deliveryCount));
+      else if (result.kind === 'failed') this.handBack(message, retryDelay(message.deliveryCount));
       else {
         this.filing.passed(message.storyId, message.seq);
         moved.add(message.storyId);
@@ -209,7 +198,7 @@ export class ReportPipeline {
       (error: unknown) => {
         // Committed but not announced: redelivery finds the outcomes and publishes again.
         this.log.warn({ err: error }, 'publishing a batch failed; its reports come back');
-        for (const { message } of batch) message.nak(RETRY_BASE_MS);
+        for (const { message } of batch) message.nak(retryDelay(1));
       },
     );
     this.inflight.add(settled);
@@ -222,17 +211,17 @@ export class ReportPipeline {
     if (pending.length === 0) return [];
     const items = pending.map((p) => p.item);
     try {
-      return await this.store.commitBatch(items, now, this.filing.gate);
+      return await this.store.commitBatch(items, now, this.policy);
     } catch (error) {
-      if (isTransientError(error)) throw error;
+      if (isRetryableDatabaseError(error)) throw error;
       this.log.warn({ err: error }, 'batch commit failed; retrying its reports one by one');
     }
     const results: Outcome[] = [];
     for (const item of items) {
       try {
-        results.push(...(await this.store.commitBatch([item], now, this.filing.gate)));
+        results.push(...(await this.store.commitBatch([item], now, this.policy)));
       } catch (error) {
-        if (isTransientError(error)) throw error;
+        if (isRetryableDatabaseError(error)) throw error;
         this.log.error({ err: error, reportId: item.report.id }, 'report could not be committed');
         results.push({ kind: 'failed', error });
       }
@@ -267,15 +256,9 @@ export class ReportPipeline {
       return; // handed back right after the commit
     } else if (result.kind === 'deferred') {
       this.metrics.deferred.inc();
-      const attempts = (this.deferrals.get(reportId) ?? 0) + 1;
-      this.deferrals.delete(reportId);
-      this.deferrals.set(reportId, attempts);
-      if (this.deferrals.size > DEFERRALS_REMEMBERED) {
-        this.deferrals.delete(this.deferrals.keys().next().value as string);
-      }
-      message.nak(retryDelayMs(Math.max(1, attempts)));
+      message.nak(this.deferral.deferred(reportId));
     } else {
-      this.deferrals.delete(reportId);
+      this.deferral.decided(reportId);
       message.ack();
     }
   }

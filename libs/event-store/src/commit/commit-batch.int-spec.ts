@@ -4,6 +4,7 @@ import { lockStoriesSql } from './commit-batch';
 import {
   at,
   countRows,
+  DEFER_UNKNOWN,
   items,
   nextId,
   openTestStore,
@@ -245,7 +246,7 @@ describe('commitBatch', () => {
         await countRows(t.dataSource, 'events'),
       ];
 
-      const [deferred] = await t.store.commitBatch(items([edit], true), NOW);
+      const [deferred] = await t.store.commitBatch(items([edit]), NOW, DEFER_UNKNOWN);
 
       expect(deferred).toEqual({
         kind: 'deferred',
@@ -260,7 +261,7 @@ describe('commitBatch', () => {
       expect(await countRows(t.dataSource, 'events')).toBe(events);
       expect(await t.store.getOutcome(edit.id)).toBeNull();
 
-      const later = await t.store.commitBatch(items([r.posted(s, 'e1'), edit], true), NOW);
+      const later = await t.store.commitBatch(items([r.posted(s, 'e1'), edit]), NOW, DEFER_UNKNOWN);
       expect(later.map((x) => x.kind)).toEqual(['accepted', 'accepted']);
       await expectProjectionEqualsLog(s);
     });
@@ -269,8 +270,9 @@ describe('commitBatch', () => {
       const s = 'deferred-repeat';
       const edit = r.edited(s, 'e1', '<p>new</p>');
       const results = await t.store.commitBatch(
-        items([r.opened(s), edit, r.posted(s, 'e1'), edit], true),
+        items([r.opened(s), edit, r.posted(s, 'e1'), edit]),
         NOW,
+        DEFER_UNKNOWN,
       );
 
       expect(results.map((x) => x.kind)).toEqual(['accepted', 'deferred', 'accepted', 'accepted']);
@@ -280,21 +282,20 @@ describe('commitBatch', () => {
     it("defers a report that overtook its story's opening, the same way", async () => {
       const s = 'deferred-story';
       const post = r.posted(s, 'e1');
-      expect(await t.store.commitBatch(items([post], true), NOW)).toMatchObject([
+      expect(await t.store.commitBatch(items([post]), NOW, DEFER_UNKNOWN)).toMatchObject([
         { kind: 'deferred', rejection: { code: 'unknown-story' } },
       ]);
       expect(await t.store.getOutcome(post.id)).toBeNull();
-      expect(await t.store.commitBatch(items([r.opened(s), post], true), NOW)).toMatchObject([
-        { kind: 'accepted' },
-        { kind: 'accepted', event: { version: 2 } },
-      ]);
+      expect(
+        await t.store.commitBatch(items([r.opened(s), post]), NOW, DEFER_UNKNOWN),
+      ).toMatchObject([{ kind: 'accepted' }, { kind: 'accepted', event: { version: 2 } }]);
     });
 
     it('records the rejection when the caller no longer defers', async () => {
       const s = 'not-deferred';
       await t.store.commitBatch(items([r.opened(s)]), NOW);
       const edit = r.edited(s, 'e1', '<p>new</p>');
-      const [result] = await t.store.commitBatch(items([edit], false), NOW);
+      const [result] = await t.store.commitBatch(items([edit]), NOW);
       expect(result).toMatchObject({
         kind: 'rejected',
         duplicate: false,

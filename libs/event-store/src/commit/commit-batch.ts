@@ -1,9 +1,11 @@
 import { escapeLiteral, type Pool } from 'pg';
-import type {
-  BatchResult,
-  EventStoreHooks,
-  FilingGate,
-  IncomingReport,
+import {
+  ADMIT_ALL,
+  type BatchResult,
+  type CommitPolicy,
+  type Decider,
+  type EventStoreHooks,
+  type IncomingReport,
 } from '../event-store.types';
 import { constraintOf, sqlState } from '../postgres/errors';
 import { LOCK_SPACE } from '../postgres/locks';
@@ -34,12 +36,13 @@ import { admit } from './filing-admission';
  * two workers at the same moment; its unique violation (or the deadlock two such pairs can make) is met
  * by running the batch again, which then finds the other worker's outcome and answers "duplicate".
  */
-export async function commitBatch(
+export async function commitBatch<T extends IncomingReport>(
   pool: Pool,
-  items: readonly IncomingReport[],
+  decide: Decider,
+  items: readonly T[],
   now: string,
   hooks: EventStoreHooks,
-  gate: FilingGate,
+  { gate = ADMIT_ALL, defers = NEVER }: CommitPolicy<T>,
 ): Promise<BatchResult[]> {
   if (items.length === 0) return [];
   const reports = items.map((item) => storableText(item.report));
@@ -52,6 +55,8 @@ export async function commitBatch(
           const state = await readBatchState(sql, reports, storyIds);
           const { order, filing } = await admit(items, state.lastSeqs, gate);
           const plan = decideBatch(
+            decide,
+            defers,
             order.map((i) => items[i]),
             order.map((i) => reports[i]),
             now,
@@ -85,6 +90,7 @@ export async function commitBatch(
 
 const MAX_ATTEMPTS = 3;
 const WAITING: BatchResult = { kind: 'waiting' };
+const NEVER = () => false;
 
 const KEY_LOOKUPS_ONLY =
   'SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off;';

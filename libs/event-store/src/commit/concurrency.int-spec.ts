@@ -1,7 +1,14 @@
 import { fold, type Report } from '@livefeed/domain';
 import type { BatchResult, IncomingReport, LogRecord } from '../event-store.types';
 import { random } from '../testing/scenario.fixture';
-import { at, items, openTestStore, r, type TestStore } from '../testing/store.fixture';
+import {
+  at,
+  items,
+  openTestStore,
+  r,
+  type TestStore,
+  DEFER_UNKNOWN,
+} from '../testing/store.fixture';
 
 let t: TestStore;
 beforeAll(async () => {
@@ -76,7 +83,7 @@ async function commitAll(
 ): Promise<Array<[IncomingReport, BatchResult]>> {
   const results: Array<[IncomingReport, BatchResult]> = [];
   for (const batch of batches) {
-    const out = await store.commitBatch(batch, new Date().toISOString());
+    const out = await store.commitBatch(batch, new Date().toISOString(), DEFER_UNKNOWN);
     batch.forEach((item, i) => results.push([item, out[i]]));
   }
   return results;
@@ -84,7 +91,7 @@ async function commitAll(
 
 function inBatches(reports: readonly Report[], size: number): IncomingReport[][] {
   const out: IncomingReport[][] = [];
-  for (let i = 0; i < reports.length; i += size) out.push(items(reports.slice(i, i + size), true));
+  for (let i = 0; i < reports.length; i += size) out.push(items(reports.slice(i, i + size)));
   return out;
 }
 

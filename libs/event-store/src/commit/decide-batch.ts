@@ -1,16 +1,10 @@
-import { decide, type RejectionCode, type Report, type StoryEvent } from '@livefeed/domain';
-import type { BatchResult, IncomingReport } from '../event-store.types';
+import type { Report, StoryEvent } from '@livefeed/domain';
+import type { BatchResult, CommitPolicy, Decider, IncomingReport } from '../event-store.types';
 import type { OutcomeWrite } from './batch-writes';
 import type { PriorOutcome } from './batch-reads';
 import { StoryWorkspace, type LoadedStory, type StoryChanges } from './story-workspace';
 
 type DecidedResult = Exclude<BatchResult, { kind: 'deferred' | 'waiting' }>;
-
-/** Rejections that may only mean "too early": deferred instead of recorded when the caller asks. */
-const DEFERRABLE: ReadonlySet<RejectionCode> = new Set<RejectionCode>([
-  'unknown-entry',
-  'unknown-story',
-]);
 
 export interface BatchPlan {
   readonly results: BatchResult[];
@@ -23,8 +17,10 @@ export interface BatchPlan {
  * Decides the batch in order, in memory: each story's state moves on with every accepted event, so a
  * batch decides exactly as the same reports would one by one. Nothing is written here.
  */
-export function decideBatch(
-  items: readonly IncomingReport[],
+export function decideBatch<T extends IncomingReport>(
+  decide: Decider,
+  defers: NonNullable<CommitPolicy<T>['defers']>,
+  items: readonly T[],
   reports: readonly Report[],
   now: string,
   prior: ReadonlyMap<string, PriorOutcome>,
@@ -59,9 +55,8 @@ export function decideBatch(
       events.push(decision.event);
       outcomes.push({ status: 'accepted', event: decision.event });
       result = { kind: 'accepted', event: decision.event, duplicate: false };
-    } else if (DEFERRABLE.has(decision.rejection.code) && items[i].deferUnknownEntry) {
-      // Recorded nowhere: the same report id must stay free for the retry. A report can overtake
-      // the one it builds on (its entry's post, or its story's opening) after redeliveries.
+    } else if (defers(items[i], decision.rejection)) {
+      // Recorded nowhere: the same report id must stay free for the retry.
       return { kind: 'deferred', rejection: decision.rejection };
     } else {
       outcomes.push({ status: 'rejected', rejection: decision.rejection });

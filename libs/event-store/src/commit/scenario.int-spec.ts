@@ -1,5 +1,5 @@
 import { fold } from '@livefeed/domain';
-import { ReferenceModel, random, scenario } from '../testing/scenario.fixture';
+import { DEFER_MARKED, ReferenceModel, random, scenario } from '../testing/scenario.fixture';
 import { at, openTestStore, type TestStore } from '../testing/store.fixture';
 
 let t: TestStore;
@@ -21,7 +21,7 @@ describe('a long day of mixed reports over many stories', () => {
       const batch = reports.slice(i, (i += 1 + Math.floor(rand() * 150)));
       const now = at((tick += 1));
       const expected = reference.commit(batch, now);
-      expect(await t.store.commitBatch(batch, now)).toEqual(expected);
+      expect(await t.store.commitBatch(batch, now, DEFER_MARKED)).toEqual(expected);
       for (const result of expected) {
         seen[result.kind] += 1;
         if ('duplicate' in result && result.duplicate) seen.duplicate += 1;

@@ -1,6 +1,6 @@
 import { expectEventually } from '@livefeed/common/testing';
 import { Client } from 'pg';
-import { isConnectionError } from './errors';
+import { classifyDatabaseError } from './errors';
 import { at, items, openTestStore, r, type TestStore } from '../testing/store.fixture';
 
 let t: TestStore;
@@ -62,7 +62,7 @@ describe('when PostgreSQL drops the connections', () => {
     await blocker.query('ROLLBACK');
     await blocker.end();
 
-    expect(isConnectionError(error)).toBe(true);
+    expect(classifyDatabaseError(error)).toBe('outage');
     expect(await t.store.getOutcome(post.id)).toBeNull();
     expect(await t.store.commitBatch(items([post]), at(3))).toMatchObject([
       { kind: 'accepted', duplicate: false },

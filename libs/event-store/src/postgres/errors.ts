@@ -21,33 +21,40 @@ export function constraintOf(error: unknown): string | undefined {
 }
 
 const CONNECTION_MESSAGES =
-  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|Cannot use a pool after calling end/i;
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)|terminating connection|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|Cannot use a pool after calling end/i;
 
 /**
- * True when the database, not the batch, failed: the server is down or restarting, the connection broke,
- * the pool timed out. A caller retries the same batch later instead of splitting it item by item.
+ * What a failed database call means to its caller, the one classification every caller uses:
+ * - `outage`: PostgreSQL cannot serve it now but may later (the server is down, restarting or out
+ *   of resources, the connection broke, the pool timed out, a lock or statement timed out, the
+ *   database is closed to connections). Retry the same work later; never reject a report for it;
+ *   answer readers 503.
+ * - `conflict`: the transaction lost a race (serialisation failure, deadlock: SQLSTATE class 40).
+ *   Running the same work again is expected to succeed.
+ * - `bug`: anything else, such as a value out of range or a broken constraint. Retrying the same
+ *   input fails the same way: split the work, or answer 500.
  */
-export function isConnectionError(error: unknown): boolean {
+export type DatabaseErrorKind = 'outage' | 'conflict' | 'bug';
+
+export function classifyDatabaseError(error: unknown): DatabaseErrorKind {
   const state = sqlState(error);
-  // 08: connection exception; 57P01-57P03: admin/crash shutdown, cannot connect now; 53300: too many connections.
-  if (state) return state.startsWith('08') || /^57P0[1-3]$/.test(state) || state === '53300';
+  if (state) {
+    if (state.startsWith('40')) return 'conflict';
+    // 08 connection, 53 insufficient resources, 57 operator intervention, 58 system error,
+    // 55P03 lock timeout, 55000 with ALLOW_CONNECTIONS false.
+    if (/^(08|53|57|58)/.test(state) || state === '55P03') return 'outage';
+    if (state === '55000' && /not currently accepting connections/i.test(messageOf(error)))
+      return 'outage';
+    return 'bug';
+  }
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return true;
-  return error instanceof Error && CONNECTION_MESSAGES.test(error.message);
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return 'outage';
+  return CONNECTION_MESSAGES.test(messageOf(error)) ? 'outage' : 'bug';
 }
 
-/**
- * True when PostgreSQL cannot serve a query now but may later, so a reader should retry rather than
- * report a bug: the connection failures of {@link isConnectionError}, plus insufficient resources
- * (53), operator intervention such as a statement timeout (57), a rolled-back transaction (40), a lock
- * timeout (55P03) and a database closed to connections (55000, `ALLOW_CONNECTIONS false`).
- */
-export function isUnavailableError(error: unknown): boolean {
-  if (isConnectionError(error)) return true;
-  const state = sqlState(error);
-  if (!state) return false;
-  if (/^(53|57|40)/.test(state) || state === '55P03') return true;
-  return state === '55000' && /not currently accepting connections/i.test(messageOf(error));
+/** True unless the error is a `bug`: the same work may succeed later (see classifyDatabaseError). */
+export function isRetryableDatabaseError(error: unknown): boolean {
+  return classifyDatabaseError(error) !== 'bug';
 }
 
 function messageOf(error: unknown): string {

@@ -17,18 +17,25 @@ export function random(seed: number): () => number {
  * A long newsroom day over `stories` stories: every report type, some aimed at entries that do not exist
  * (yet), repeats of earlier report ids, instants that tie or run backwards.
  */
-export function scenario(
-  seed: number,
-  stories: readonly string[],
-  count: number,
-): IncomingReport[] {
+/** A report of the scenario, and whether its batch asks for it to be deferred when it may be too early. */
+export interface ScenarioItem extends IncomingReport {
+  readonly defer: boolean;
+}
+
+/** Asks the store to defer exactly what the scenario marked. */
+export const DEFER_MARKED = {
+  defers: (item: ScenarioItem, rejection: { code: string }) =>
+    item.defer && (rejection.code === 'unknown-entry' || rejection.code === 'unknown-story'),
+};
+
+export function scenario(seed: number, stories: readonly string[], count: number): ScenarioItem[] {
   const rand = random(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)];
   const posted = new Map<string, number>(stories.map((s) => [s, 0]));
   const sources = ['Ministry', 'Red Cross', 'UN', 'Local police'];
-  const out: IncomingReport[] = stories.map((s) => ({
+  const out: ScenarioItem[] = stories.map((s) => ({
     report: r.opened(s, { summary: `About ${s}` }, { occurredAt: at(0) }),
-    deferUnknownEntry: false,
+    defer: false,
   }));
   while (out.length < count) {
     const s = pick(stories);
@@ -100,7 +107,7 @@ export function scenario(
       // A redelivery: the very same report again, possibly in the same batch.
       report = pick(out).report;
     }
-    out.push({ report, deferUnknownEntry: rand() < 0.3 });
+    out.push({ report, defer: rand() < 0.3 });
   }
   return out;
 }
@@ -110,8 +117,8 @@ export class ReferenceModel {
   readonly states = new Map<string, StoryState | null>();
   private readonly decided = new Map<string, BatchResult>();
 
-  commit(batch: readonly IncomingReport[], now: string): BatchResult[] {
-    return batch.map(({ report, deferUnknownEntry }): BatchResult => {
+  commit(batch: readonly ScenarioItem[], now: string): BatchResult[] {
+    return batch.map(({ report, defer }): BatchResult => {
       const first = this.decided.get(report.id);
       if (first) return { ...first, duplicate: true } as BatchResult;
       const decision = decide(this.states.get(report.storyId) ?? null, report, now);
@@ -125,7 +132,7 @@ export class ReferenceModel {
       } else if (
         (decision.rejection.code === 'unknown-entry' ||
           decision.rejection.code === 'unknown-story') &&
-        deferUnknownEntry
+        defer
       ) {
         return { kind: 'deferred', rejection: decision.rejection };
       } else {

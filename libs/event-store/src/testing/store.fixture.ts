@@ -1,5 +1,5 @@
 import { createTestDatabase } from '@livefeed/common/testing';
-import { reportSchema, type Report } from '@livefeed/domain';
+import { decide, reportSchema, type Rejection, type Report } from '@livefeed/domain';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '../data-source';
 import { prepareDatabase } from '../database.bootstrap';
@@ -28,7 +28,7 @@ export async function openTestStore(hooks: EventStoreHooks = {}): Promise<TestSt
       onPoolError: (e) => poolErrors.push(e),
     }).initialize();
     opened.push(dataSource);
-    return { dataSource, store: new EventStore(dataSource, h) };
+    return { dataSource, store: new EventStore(dataSource, { decide, hooks: h }) };
   };
   const first = await connect(hooks);
   return {
@@ -123,8 +123,14 @@ export const r = {
     }),
 };
 
-export const items = (reports: readonly Report[], deferUnknownEntry = false): IncomingReport[] =>
-  reports.map((report) => ({ report, deferUnknownEntry }));
+export const items = (reports: readonly Report[]): IncomingReport[] =>
+  reports.map((report) => ({ report }));
+
+/** A commit policy deferring what may only be too early, as ingest does on a report's first tries. */
+export const DEFER_UNKNOWN = {
+  defers: (_item: IncomingReport, rejection: Rejection) =>
+    rejection.code === 'unknown-entry' || rejection.code === 'unknown-story',
+};
 
 /** Counts rows of a table (tests only: the name is not escaped). */
 export async function countRows(dataSource: DataSource, table: string): Promise<number> {

@@ -1,6 +1,6 @@
 import { createTestDatabase } from '@livefeed/common/testing';
 import { Client } from 'pg';
-import { isUnavailableError } from './errors';
+import { classifyDatabaseError } from './errors';
 import { openTestStore, type TestStore } from '../testing/store.fixture';
 
 let t: TestStore;
@@ -20,7 +20,7 @@ const failureOf = async (run: () => Promise<unknown>): Promise<unknown> => {
   throw new Error('expected the query to fail');
 };
 
-describe('telling "retry later" from a request PostgreSQL can never serve', () => {
+describe('classifyDatabaseError: telling "retry later" from a request PostgreSQL can never serve', () => {
   it.each([
     ['a version beyond integer', () => t.store.readEvents('s', 2 ** 31, 1)],
     ['a version beyond integer, by state', () => t.store.stateAt('s', { version: 2 ** 31 })],
@@ -29,12 +29,12 @@ describe('telling "retry later" from a request PostgreSQL can never serve', () =
       'an instant past year 9999',
       () => t.store.stateAt('s', { instant: '+010000-01-01T00:59:59.000Z' }),
     ],
-  ])('is not unavailable for %s', async (_name, run) => {
+  ])('calls %s a bug', async (_name, run) => {
     const error = await failureOf(run);
-    expect(isUnavailableError(error)).toBe(false);
+    expect(classifyDatabaseError(error)).toBe('bug');
   });
 
-  it('is unavailable for a database closed to connections', async () => {
+  it('calls a database closed to connections an outage', async () => {
     const db = await createTestDatabase();
     const admin = new Client({ connectionString: t.url });
     await admin.connect();
@@ -43,17 +43,35 @@ describe('telling "retry later" from a request PostgreSQL can never serve', () =
       await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
       const client = new Client({ connectionString: db.url });
       const error = await failureOf(() => client.connect());
-      expect(isUnavailableError(error)).toBe(true);
+      expect(classifyDatabaseError(error)).toBe('outage');
     } finally {
       await admin.end();
       await db.drop();
     }
   });
 
-  it('is unavailable for a server that refuses the connection', async () => {
+  it('calls a server that refuses the connection an outage', async () => {
     const url = new URL(t.url);
     url.port = '1';
     const error = await failureOf(() => new Client({ connectionString: url.toString() }).connect());
-    expect(isUnavailableError(error)).toBe(true);
+    expect(classifyDatabaseError(error)).toBe('outage');
+  });
+
+  it('calls a deadlock a conflict: the same work again is expected to succeed', async () => {
+    const a = new Client({ connectionString: t.url });
+    const b = new Client({ connectionString: t.url });
+    await Promise.all([a.connect(), b.connect()]);
+    try {
+      await Promise.all([a.query('BEGIN'), b.query('BEGIN')]);
+      await a.query('SELECT pg_advisory_xact_lock(42, 1)');
+      await b.query('SELECT pg_advisory_xact_lock(42, 2)');
+      const first = a.query('SELECT pg_advisory_xact_lock(42, 2)').catch((e: unknown) => e);
+      const second = b.query('SELECT pg_advisory_xact_lock(42, 1)').catch((e: unknown) => e);
+      const failed = [await first, await second].filter((x) => x instanceof Error);
+      expect(failed).toHaveLength(1);
+      expect(classifyDatabaseError(failed[0])).toBe('conflict');
+    } finally {
+      await Promise.all([a.end(), b.end()]);
+    }
   });
 });
