@@ -3,8 +3,8 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Client } from 'pg';
 import { createTestDatabase, TEST_NATS_URL, uniqueSubjectRoot } from '@livefeed/common/testing';
 import { subjectsFor } from '@livefeed/common';
-import { fold, type StoryEvent } from '@livefeed/domain';
-import { EventStore, createDataSource, prepareDatabase } from '@livefeed/event-store';
+import { decide, fold, type StoryEvent } from '@livefeed/domain';
+import { EventStore, createPool, prepareDatabase } from '@livefeed/event-store';
 
 export type RawReport = Record<string, unknown> & { id: string; storyId: string };
 /** Bytes to publish as they are: malformed or hostile input. */
@@ -55,9 +55,7 @@ export async function isolatedWorld() {
     async store(): Promise<EventStore> {
       if (!store) {
         await prepareDatabase(db.url);
-        const ds = createDataSource(db.url);
-        await ds.initialize();
-        store = new EventStore(ds);
+        store = new EventStore(createPool(db.url), { decide });
       }
       return store;
     },
@@ -110,6 +108,7 @@ export async function isolatedWorld() {
     },
     async close() {
       await pg?.end().catch(() => undefined);
+      await store?.close().catch(() => undefined);
       await nc.drain().catch(() => undefined);
       const admin = await connect({ servers: TEST_NATS_URL });
       const jsm = await jetstreamManager(admin);

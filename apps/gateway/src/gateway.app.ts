@@ -9,7 +9,7 @@ import {
   createLogger,
   subjectsFor,
 } from '@livefeed/common';
-import { EventStore, createDataSource, prepareDatabase } from '@livefeed/event-store';
+import { EventStore, createPool, prepareDatabase } from '@livefeed/event-store';
 import { connectNats, ensureStreams } from '@livefeed/messaging';
 import { OriginPolicy } from './auth/origin.policy';
 import { defaultGatewayOptions, type GatewayOptions } from './config/gateway.options';
@@ -37,11 +37,12 @@ export async function startGateway(
     instance: options.instanceId,
   });
   await prepareDatabase(config.DATABASE_URL);
-  const dataSource = createDataSource(config.DATABASE_URL, {
-    applicationName: 'livefeed-gateway',
-    onPoolError: (err) => log.warn({ err }, 'idle PostgreSQL connection failed'),
-  });
-  await dataSource.initialize();
+  const store = new EventStore(
+    createPool(config.DATABASE_URL, {
+      applicationName: 'livefeed-gateway',
+      onPoolError: (err) => log.warn({ err }, 'idle PostgreSQL connection failed'),
+    }),
+  );
   const nc = await connectNats({
     url: config.NATS_URL,
     name: `livefeed-gateway-${options.instanceId}`,
@@ -52,7 +53,7 @@ export async function startGateway(
   });
 
   const app = await NestFactory.create<NestExpressApplication>(
-    GatewayModule.forRoot({ config, options, log, nc, store: new EventStore(dataSource) }),
+    GatewayModule.forRoot({ config, options, log, nc, store }),
     { logger: new PinoNestLogger(log) },
   );
   const policy = app.get(OriginPolicy);
@@ -86,7 +87,7 @@ export async function startGateway(
       (closing ??= (async () => {
         await app.close();
         await nc.drain().catch(() => undefined);
-        await dataSource.destroy().catch(() => undefined);
+        await store.close().catch(() => undefined);
       })()),
   };
 }

@@ -11,7 +11,7 @@ import {
   createLogger,
   subjectsFor,
 } from '@livefeed/common';
-import { EventStore, createDataSource, prepareDatabase } from '@livefeed/event-store';
+import { EventStore, createPool, prepareDatabase } from '@livefeed/event-store';
 import { connectNats, ensureStreams } from '@livefeed/messaging';
 import { IngestModule } from './ingest.module';
 
@@ -29,10 +29,12 @@ export interface RunningIngest {
 export async function startIngest(config: Config): Promise<RunningIngest> {
   const log = createLogger('ingest', config.LIVEFEED_LOG_LEVEL);
   await prepareDatabase(config.DATABASE_URL);
-  const dataSource = createDataSource(config.DATABASE_URL);
-  await dataSource.initialize();
   const failpoints = Failpoints.parse(config.LIVEFEED_FAILPOINTS);
-  const store = new EventStore(dataSource, {
+  const pool = createPool(config.DATABASE_URL, {
+    applicationName: 'livefeed-ingest',
+    onPoolError: (err) => log.warn({ err }, 'idle PostgreSQL connection failed'),
+  });
+  const store = new EventStore(pool, {
     decide,
     hooks: {
       afterDecide: () => failpoints.hit('after-decide'),
@@ -65,7 +67,7 @@ export async function startIngest(config: Config): Promise<RunningIngest> {
       (closing ??= (async () => {
         await app.close();
         await nc.drain().catch(() => undefined);
-        await dataSource.destroy().catch(() => undefined);
+        await store.close().catch(() => undefined);
       })()),
   };
 }

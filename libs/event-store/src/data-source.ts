@@ -1,25 +1,16 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { EVENT_STORE_ENTITIES } from './entities';
 import { EVENT_STORE_MIGRATIONS } from './migrations';
+import type { PoolTuning } from './postgres/pool';
 
 export type PostgresOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 
-export interface DataSourceTuning {
-  /** Connections in the pool (default 10). */
-  readonly poolSize?: number;
-  /** Shown in pg_stat_activity, so an operator can tell the apps apart. */
-  readonly applicationName?: string;
-  /**
-   * Told about errors of idle pooled connections (a PostgreSQL restart, a dropped network). The pool
-   * already discards the broken client; without a listener pg's EventEmitter would crash the process.
-   */
-  readonly onPoolError?: (error: Error) => void;
-}
+export type DataSourceTuning = PoolTuning;
 
 /**
- * The one definition of the event store's connection, shared by the apps (TypeOrmModule.forRoot),
- * the TypeORM CLI (typeorm.config.ts) and the tests. The schema belongs to the hand-written migrations:
- * `synchronize` is off and migrations run only through `prepareDatabase`.
+ * The TypeORM side of the event store: the hand-written migrations, run by `prepareDatabase` and the
+ * TypeORM CLI (typeorm.config.ts), and tests' ad-hoc SQL. There are no entities: the store reads and
+ * writes with its own SQL (`createPool`), its rows described once in `rows.ts`, the schema once in the
+ * migrations. `synchronize` is off.
  */
 export function dataSourceOptions(url: string, tuning: DataSourceTuning = {}): PostgresOptions {
   const onPoolError =
@@ -30,7 +21,7 @@ export function dataSourceOptions(url: string, tuning: DataSourceTuning = {}): P
     type: 'postgres',
     url,
     applicationName: tuning.applicationName ?? 'livefeed',
-    entities: [...EVENT_STORE_ENTITIES],
+    entities: [],
     migrations: [...EVENT_STORE_MIGRATIONS],
     migrationsTableName: 'typeorm_migrations',
     // Each migration commits on its own, so a failure leaves the earlier ones applied and recorded.

@@ -1,6 +1,5 @@
 import type { Rejection, StoryEvent, StoryState } from '@livefeed/domain';
 import type { Pool } from 'pg';
-import type { DataSource } from 'typeorm';
 import { commitBatch } from './commit/commit-batch';
 import {
   type BatchResult,
@@ -15,15 +14,14 @@ import {
   type StorySummary,
 } from './event-store.types';
 import { classifyDatabaseError } from './postgres/errors';
-import { poolOf } from './postgres/pool';
 import { readLogRecords, readStateAt, readStoryEvents } from './read/log.reader';
 import { readOutcome, recordRejectionOutcome } from './read/outcome.store';
 import { listPublicStories, readStory, readStoryVersion } from './read/story.reader';
 
 /**
  * The event log and its projections in PostgreSQL (DESIGN decision 1): decides and records reports in
- * batches, answers the read side, and replays history. Needs an initialised DataSource whose schema
- * `prepareDatabase` has migrated.
+ * batches, answers the read side, and replays history. Needs a pool (`createPool`) on a database
+ * that `prepareDatabase` has migrated; `close` ends the pool.
  */
 export class EventStore {
   private readonly decide?: Decider;
@@ -34,15 +32,11 @@ export class EventStore {
    * @param options.hooks seams inside the commit transaction, for crash tests
    */
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly pool: Pool,
     options: { readonly decide?: Decider; readonly hooks?: EventStoreHooks } = {},
   ) {
     this.decide = options.decide;
     this.hooks = options.hooks ?? {};
-  }
-
-  private get pool(): Pool {
-    return poolOf(this.dataSource);
   }
 
   /**
@@ -106,6 +100,11 @@ export class EventStore {
   /** Up to `limit` events after a global position, safe to tail while batches commit. */
   readLog(afterPosition: number, limit: number): Promise<LogRecord[]> {
     return readLogRecords(this.pool, afterPosition, limit);
+  }
+
+  /** Ends the pool: every connection closed once its query is done. */
+  close(): Promise<void> {
+    return this.pool.end();
   }
 
   /**

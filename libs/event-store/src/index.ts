@@ -2,7 +2,7 @@ export * from './event-store';
 export * from './event-store.types';
 export * from './data-source';
 export * from './database.bootstrap';
-export * from './entities';
+export { createPool, type PoolTuning } from './postgres/pool';
 export * from './migrations';
 export {
   classifyDatabaseError,

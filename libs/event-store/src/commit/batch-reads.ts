@@ -11,7 +11,7 @@ import {
   type EventRow,
   type FigureRow,
   type StoryRow,
-} from '../read/rows';
+} from '../rows';
 import type { LoadedStory } from './story-workspace';
 
 /** A report decided before: its first outcome stands (CONTRACT section 1). */

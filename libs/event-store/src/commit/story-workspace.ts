@@ -14,7 +14,7 @@ import {
   type EntryRow,
   type FigureRow,
   type StoryRow,
-} from '../read/rows';
+} from '../rows';
 
 /** What the batch read of one story: its row and only the entries and figures the batch names. */
 export interface LoadedStory {

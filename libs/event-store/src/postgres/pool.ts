@@ -1,17 +1,40 @@
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
-import type { DataSource } from 'typeorm';
 import { ISO_TIMESTAMPS } from './timestamps';
 
+export interface PoolTuning {
+  /** Connections in the pool (default 10). */
+  readonly poolSize?: number;
+  /** Shown in pg_stat_activity, so an operator can tell the apps apart. */
+  readonly applicationName?: string;
+  /**
+   * Told about errors of idle pooled connections (a PostgreSQL restart, a dropped network). The pool
+   * already discards the broken client; without a listener pg's EventEmitter would crash the process.
+   */
+  readonly onPoolError?: (error: Error) => void;
+}
+
 /**
- * The pg pool behind a TypeORM DataSource. The hot path talks to pg directly: one round trip per
- * statement, no entity hydration, and a client it can discard when it is unsure of its state.
+ * The event store's pg pool. The store talks to pg directly: one round trip per statement, no entity
+ * hydration, and a client it can discard when it is unsure of its state. TypeORM keeps the schema (the
+ * migrations, see data-source.ts) and nothing else.
  */
-export function poolOf(dataSource: DataSource): Pool {
-  const master: unknown = (dataSource.driver as unknown as { master?: unknown }).master;
-  if (!(master instanceof Pool)) {
-    throw new Error('event-store: the DataSource must be an initialised postgres DataSource');
-  }
-  return master;
+export function createPool(url: string, tuning: PoolTuning = {}): Pool {
+  const pool = new Pool({
+    connectionString: url,
+    application_name: tuning.applicationName ?? 'livefeed',
+    max: tuning.poolSize ?? 10,
+    // A pool that cannot reach the server fails fast instead of queueing callers forever.
+    connectionTimeoutMillis: 5_000,
+    // Instants print as `2026-11-24 08:15:00.412+00`, which the store turns into ISO strings cheaply.
+    options: '-c TimeZone=UTC',
+  });
+  pool.on(
+    'error',
+    tuning.onPoolError ??
+      ((error: Error) =>
+        console.warn(`event-store: idle PostgreSQL connection failed: ${error.message}`)),
+  );
+  return pool;
 }
 
 /**

@@ -2,7 +2,7 @@ import { fold, type StoryEvent, type StoryState } from '@livefeed/domain';
 import type { Pool } from 'pg';
 import type { LogRecord, StoryPointInTime } from '../event-store.types';
 import { sqlOn } from '../postgres/pool';
-import { EVENT_COLUMNS, toStoryEvent, type EventRow } from './rows';
+import { EVENT_COLUMNS, toStoryEvent, type EventRow } from '../rows';
 
 /** A story's events after `afterVersion`, in version order. */
 export async function readStoryEvents(

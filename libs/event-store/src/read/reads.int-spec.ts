@@ -1,7 +1,7 @@
 import { expectEventually } from '@livefeed/common/testing';
 import { fold, type StoryEvent } from '@livefeed/domain';
 import { Client } from 'pg';
-import { createDataSource } from '../data-source';
+import { createPool } from '../postgres/pool';
 import { EventStore } from '../event-store';
 import type { BatchResult } from '../event-store.types';
 import { at, items, openTestStore, r, type TestStore } from '../testing/store.fixture';
@@ -206,10 +206,9 @@ describe('outcomes and health', () => {
   });
 
   it('is healthy while PostgreSQL answers, and not once the pool is closed', async () => {
-    const ds = await createDataSource(t.url).initialize();
-    const store = new EventStore(ds);
+    const store = new EventStore(createPool(t.url));
     expect(await store.isHealthy()).toBe(true);
-    await ds.destroy();
+    await store.close();
     expect(await store.isHealthy()).toBe(false);
   });
 });

@@ -13,7 +13,7 @@ import {
   type EntryRow,
   type FigureRow,
   type StoryRow,
-} from './rows';
+} from '../rows';
 
 // One statement, so the story row and its entries and figures come from one snapshot even while batches
 // commit, in one round trip.

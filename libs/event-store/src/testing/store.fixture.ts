@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { createDataSource } from '../data-source';
 import { prepareDatabase } from '../database.bootstrap';
 import { EventStore } from '../event-store';
+import { createPool } from '../postgres/pool';
 import type { EventStoreHooks, IncomingReport } from '../event-store.types';
 
 /** A migrated database of the test file's own, with an EventStore on it. */
@@ -21,14 +22,15 @@ export interface TestStore {
 export async function openTestStore(hooks: EventStoreHooks = {}): Promise<TestStore> {
   const db = await createTestDatabase();
   await prepareDatabase(db.url);
-  const opened: DataSource[] = [];
+  const opened: Array<{ destroy(): Promise<unknown> }> = [];
   const poolErrors: Error[] = [];
   const connect = async (h: EventStoreHooks = {}) => {
-    const dataSource = await createDataSource(db.url, {
-      onPoolError: (e) => poolErrors.push(e),
-    }).initialize();
-    opened.push(dataSource);
-    return { dataSource, store: new EventStore(dataSource, { decide, hooks: h }) };
+    const onPoolError = (e: Error) => poolErrors.push(e);
+    // Tests' own SQL goes through a TypeORM DataSource, the store through its pool.
+    const dataSource = await createDataSource(db.url, { onPoolError }).initialize();
+    const store = new EventStore(createPool(db.url, { onPoolError }), { decide, hooks: h });
+    opened.push({ destroy: () => Promise.all([dataSource.destroy(), store.close()]) });
+    return { dataSource, store };
   };
   const first = await connect(hooks);
   return {

@@ -8,7 +8,7 @@ import type {
   StoryEvent,
   StoryState,
 } from '@livefeed/domain';
-import { isoFromJson } from '../postgres/timestamps';
+import { isoFromJson } from './postgres/timestamps';
 
 /** Rows as `Sql` returns them: timestamptz as ISO strings (see timestamps.ts), jsonb parsed, int8 as strings. */
 export interface StoryRow {
