@@ -3,4 +3,3 @@ export const CONFIG = Symbol('CONFIG');
 export const NATS = Symbol('NATS');
 export const SUBJECTS = Symbol('SUBJECTS');
 export const LOGGER = Symbol('LOGGER');
-export const DATA_SOURCE = Symbol('DATA_SOURCE');

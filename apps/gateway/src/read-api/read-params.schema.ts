@@ -57,7 +57,6 @@ const pointInTime = z
 export const storyQuerySchema = z
   .object({ at: pointInTime.optional(), token: token.optional() })
   .strict();
-export const pageQuerySchema = z.object({ token: token.optional() }).strict();
 
 const INSTANT = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 

@@ -36,8 +36,3 @@ export async function openTestNats(url = TEST_NATS_URL): Promise<TestNats> {
     },
   };
 }
-
-/** Resolves once every promise in `pending` is settled (for publishes fired from a test). */
-export async function settled(pending: readonly Promise<unknown>[]): Promise<void> {
-  await Promise.allSettled(pending);
-}
