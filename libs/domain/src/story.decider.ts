@@ -297,7 +297,6 @@ function changedNames(title: string | undefined, summary: string | undefined): s
   return title !== undefined ? 'title' : 'summary';
 }
 
-/** `2026-11-24T10:15:00+02:00` → `2026-11-24T08:15:00.000Z`; undefined when not a real instant. */
 /** One event's type and data, correlated (`Omit` over the union would lose that). */
 type Change = { [T in EventType]: { readonly type: T; readonly data: EventData<T> } }[EventType];
 

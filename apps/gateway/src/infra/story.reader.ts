@@ -6,7 +6,7 @@ import { GatewayMetrics } from '../metrics/gateway.metrics';
 /** The reads of the event store the gateway uses. */
 export type EventStoreReads = Pick<
   EventStore,
-  'getStory' | 'listStories' | 'readEvents' | 'storyVersion' | 'stateAt' | 'isHealthy'
+  'getStory' | 'listStories' | 'readEvents' | 'stateAt' | 'isHealthy'
 >;
 
 export const EVENT_STORE = Symbol('EVENT_STORE');
@@ -35,11 +35,6 @@ export class StoryReader {
   readEvents(storyId: string, afterVersion: number, limit: number): Promise<readonly StoryEvent[]> {
     this.count('events');
     return this.store.readEvents(storyId, afterVersion, limit);
-  }
-
-  storyVersion(id: string): Promise<number | null> {
-    this.count('version');
-    return this.store.storyVersion(id);
   }
 
   stateAt(storyId: string, at: StoryPointInTime): Promise<StoryState | null> {
