@@ -181,6 +181,16 @@ describe('a story cursor', () => {
       await flush();
       expect(story.moves).toEqual([1, 2, 3, 4, 5]);
     });
+
+    it('reads back the events it had no room to hold, even with its buffer full', async () => {
+      const { story, cursor } = setUp({ pendingMax: 2 });
+      const added = story.commit(6);
+      cursor.offer([added[0]]);
+      cursor.offer(added.slice(2));
+      await flush();
+      expect(story.moves).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(cursor.committed).toBe(6);
+    });
   });
 
   describe('when nobody follows the story here', () => {

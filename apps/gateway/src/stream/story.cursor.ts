@@ -89,12 +89,16 @@ export class StoryCursor {
       // every version below it is committed too (versions are gapless).
       if (this.head === undefined) this.head = event.version - 1;
       if (event.version <= this.head || this.pending.has(event.version)) continue;
-      if (this.pending.size >= this.limits.pendingMax) {
+      const next = event.version === this.head + 1;
+      // The next version is always taken, or a full buffer would refuse the very event it waits for.
+      if (!next && this.pending.size >= this.limits.pendingMax) {
         // Too far ahead to hold: remember that it exists, the fill will read it back.
         this.fillTarget = Math.max(this.fillTarget, event.version);
         continue;
       }
       this.pending.set(event.version, event);
+      // Move at once: it frees the room the events behind it take, for the rest of this batch.
+      if (next) this.advance();
     }
     this.drain();
   }
@@ -113,6 +117,12 @@ export class StoryCursor {
   }
 
   private drain(): void {
+    this.advance();
+    if (this.head !== undefined && (this.pending.size > 0 || this.fillTarget > this.head))
+      this.startFill();
+  }
+
+  private advance(): void {
     while (this.head !== undefined) {
       const next = this.pending.get(this.head + 1);
       if (!next) break;
@@ -120,8 +130,6 @@ export class StoryCursor {
       this.head = next.version;
       this.ports.moved(next);
     }
-    if (this.head !== undefined && (this.pending.size > 0 || this.fillTarget > this.head))
-      this.startFill();
   }
 
   private startFill(): void {
