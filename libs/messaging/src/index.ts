@@ -6,5 +6,5 @@ export * from './filed-reports';
 export * from './publishers';
 export * from './event-feed';
 export * from './audience.channel';
-export { backoffDelay, type BackoffPolicy } from './backoff';
+export { backoffDelay, InterruptibleSleep, type BackoffPolicy } from './backoff';
 export * from './jetstream.pipeline';

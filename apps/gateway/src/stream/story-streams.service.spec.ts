@@ -4,7 +4,7 @@ import type { StoryReader } from '../infra/story.reader';
 import type { Logger } from '../logging/logger.token';
 import { GatewayMetrics } from '../metrics/gateway.metrics';
 import type { SocketHub } from '../push/socket.hub';
-import { StoryStream } from './story-stream';
+import { StoryStream } from './story.stream';
 import { StoryStreamsService } from './story-streams.service';
 
 function eventAt(storyId: string, version: number): StoryEvent {

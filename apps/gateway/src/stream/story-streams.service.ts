@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { fold, STORY_ID, type StoryEvent, type StoryState } from '@livefeed/domain';
+import { STORY_ID, type StoryEvent } from '@livefeed/domain';
 import {
   GATEWAY_CONFIG,
   GATEWAY_OPTIONS,
@@ -10,7 +10,8 @@ import { StoryReader } from '../infra/story.reader';
 import { LOGGER, type Logger } from '../logging/logger.token';
 import { GatewayMetrics } from '../metrics/gateway.metrics';
 import { liveRoom, SocketHub } from '../push/socket.hub';
-import { StoryStream, type StreamLimits, type StreamPorts } from './story-stream';
+import { StoryStream, type StreamPorts } from './story.stream';
+import { DEFAULT_STREAM_LIMITS, type StreamLimits } from './stream.limits';
 
 const HOUSEKEEPING_MS = 1000;
 
@@ -39,17 +40,14 @@ export class StoryStreamsService implements OnModuleInit, OnApplicationShutdown 
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.limits = {
+      ...DEFAULT_STREAM_LIMITS,
       cacheEvents: config.LIVEFEED_GATEWAY_CACHE_EVENTS,
       catchUpMax: options.catchUpMax,
       missingTtlMs: options.missingStoryTtlMs,
-      pendingMax: 10_000,
-      stitchTail: 64,
-      holeGraceMs: 20,
     };
     this.ports = {
       readEvents: (storyId, after, limit) => reader.readEvents(storyId, after, limit),
       loadStory: (storyId) => reader.getStory(storyId),
-      fold: (state, events) => foldSafely(state, events),
       broadcast: (storyId, event) => {
         const sockets = hub.toRoom(liveRoom(storyId), 'event', event);
         metrics.deliveries.inc({ kind: 'live' });
@@ -169,9 +167,4 @@ export class StoryStreamsService implements OnModuleInit, OnApplicationShutdown 
     this.metrics.cachedStories.set(this.streams.size);
     this.metrics.cachedEvents.set(cached);
   }
-}
-
-/** The domain's fold; a state it cannot bring forward is sent as is, followed by the events. */
-function foldSafely(state: StoryState, events: readonly StoryEvent[]): StoryState {
-  return fold(events, state) ?? state;
 }

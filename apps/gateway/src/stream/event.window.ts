@@ -99,3 +99,20 @@ export function isContiguous(events: readonly StoryEvent[]): boolean {
   }
   return true;
 }
+
+/**
+ * Database rows as a contiguous run starting right after `after`: sorted, duplicates dropped, cut
+ * at the first gap. Rows come from concurrent reads and retries, so none of that is assumed.
+ */
+export function contiguousAfter(events: readonly StoryEvent[], after: number): StoryEvent[] {
+  const sorted = [...events].sort((a, b) => a.version - b.version);
+  const run: StoryEvent[] = [];
+  let expect = after + 1;
+  for (const event of sorted) {
+    if (event.version < expect) continue;
+    if (event.version !== expect) break;
+    run.push(event);
+    expect += 1;
+  }
+  return run;
+}

@@ -1,12 +1,7 @@
 import fc from 'fast-check';
 import type { StoryEvent, StoryState } from '@livefeed/domain';
-import {
-  StoryStream,
-  type JoinOutcome,
-  type StreamLimits,
-  type StreamPorts,
-  type Visibility,
-} from './story-stream';
+import { StoryStream, type JoinOutcome, type StreamPorts, type Visibility } from './story.stream';
+import type { StreamLimits } from './stream.limits';
 
 const STORY = 'karabakh-day-6';
 
@@ -158,6 +153,10 @@ function streamOf(world: World, limits: Partial<StreamLimits> = {}) {
     catchUpMax: 1000,
     missingTtlMs: 1000,
     pendingMax: 10_000,
+    // No stitch tail and no grace before reading a hole: the window is exactly `cacheEvents`, and a
+    // hole is read on the next turn, which is what these scenarios wait for.
+    stitchTail: 0,
+    holeGraceMs: 0,
     ...limits,
   });
 }
