@@ -10,6 +10,7 @@
  *     [--satStart=25] [--satFactor=1.5] [--satSteps=6] [--satSeconds=4] [--client=raw|sio]
  *     [--scenarios=memory,one,spread,saturation,storm,resubscribe] [--baseline=1] [--baselineBacklog=4096]
  *     [--gc=1] [--profile=0] [--deadline=420] [--ingestEntry=<main.js>] [--gatewayEntry=<main.js>]
+ *   npx tsx bench/fanout/fanout.bench.ts --quick   # every scenario shrunk: a check that it runs (~1 min)
  *
  * Scenarios, livefeed then baseline back to back (so both see the same machine):
  * - `memory`: gateway RSS and heap (its /metrics) before and after `idle` subscribed sockets that
@@ -48,7 +49,7 @@
  *
  * Everything runs on 127.0.0.1; the database and both streams are deleted at the end.
  *
- * Files: params.ts (flags, targets), setup.ts (the apps, the baseline server, the client
+ * Files: params.ts (flags, `--quick`, targets), setup.ts (the apps, the baseline server, the client
  * workers, the setup stories), scenarios/ (one file per scenario, run in order by
  * scenarios/index.ts), window.ts (one timed load window), filing.ts (filing reports on NATS),
  * report.ts + report-rows.ts (the JSON and the markdown), harness/ (process and inspector

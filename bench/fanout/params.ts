@@ -1,4 +1,10 @@
-/** The command line of bench/fanout (see fanout.bench.ts for every flag) and its fixed targets. */
+/**
+ * The command line of bench/fanout (see fanout.bench.ts for every flag) and its fixed targets.
+ *
+ * `--quick` shrinks every scenario (fewer sockets, stories, seconds, steps, workers) to check that
+ * the bench runs end to end in about a minute; flags given explicitly still win. Its figures are
+ * not comparable with a full run's.
+ */
 import os from 'node:os';
 import path from 'node:path';
 import { arg } from '../lib/report';
@@ -9,26 +15,30 @@ const strArg = (name: string, fallback: string): string =>
 export const SCENARIOS = ['memory', 'one', 'spread', 'saturation', 'storm', 'resubscribe'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
+export const QUICK = process.argv.includes('--quick') || arg('quick', 0) !== 0;
+/** A flag's default: the full run's, or the `--quick` one's. */
+const size = (full: number, quick: number) => (QUICK ? quick : full);
+
 export const P = {
-  subscribers: arg('subscribers', 2000),
+  subscribers: arg('subscribers', size(2000, 200)),
   rate: arg('rate', 20),
-  seconds: arg('seconds', 10),
-  stories: arg('stories', 100),
+  seconds: arg('seconds', size(10, 2)),
+  stories: arg('stories', size(100, 10)),
   /** Updates/s per story in `spread`; by default `rate`, so every socket gets as many as in `one`. */
   spreadRate: arg('spreadRate', arg('rate', 20)),
-  idle: arg('idle', 5000),
-  storm: arg('storm', 5000),
-  stormVersion: arg('stormVersion', 300),
+  idle: arg('idle', size(5000, 300)),
+  storm: arg('storm', size(5000, 300)),
+  stormVersion: arg('stormVersion', size(300, 30)),
   /** 0: every storm socket connects at the same instant; else each after a random delay ≤ this. */
   stormSpreadMs: arg('stormSpreadMs', 0),
   /** How long the storm may take before the sockets not at head are counted as such. */
-  stormWaitSeconds: arg('stormWaitSeconds', 30),
-  workers: arg('workers', 4),
+  stormWaitSeconds: arg('stormWaitSeconds', size(30, 15)),
+  workers: arg('workers', size(4, 2)),
   connectConcurrency: arg('connectConcurrency', 50),
   satStart: arg('satStart', 25),
   satFactor: arg('satFactor', 1.5),
-  satSteps: arg('satSteps', 6),
-  satSeconds: arg('satSeconds', 4),
+  satSteps: arg('satSteps', size(6, 2)),
+  satSeconds: arg('satSeconds', size(4, 2)),
   client: (strArg('client', 'raw') === 'sio' ? 'sio' : 'raw') as 'raw' | 'sio',
   scenarios: strArg('scenarios', SCENARIOS.join(','))
     .split(',')
@@ -38,7 +48,7 @@ export const P = {
   baselineBacklog: arg('baselineBacklog', 4096),
   gc: arg('gc', 1) !== 0,
   profile: arg('profile', 0) !== 0,
-  deadline: arg('deadline', 420),
+  deadline: arg('deadline', size(420, 180)),
   /** Another build's main.js to run instead of dist/apps/<app> (compare builds). */
   ingestEntry: strArg('ingestEntry', '') || undefined,
   gatewayEntry: strArg('gatewayEntry', '') || undefined,

@@ -6,7 +6,7 @@
 import os from 'node:os';
 import { writeReport } from '../lib/report';
 import type { System } from './context';
-import { P, TARGET } from './params';
+import { P, QUICK, TARGET } from './params';
 import type { IngestHealth } from './filing';
 import { type Row, liveWindows, n, summaryRows } from './report-rows';
 import type { Profiles, Results, StormResult } from './scenarios';
@@ -55,11 +55,12 @@ const cpuText = (c: Record<string, number>) =>
     .join(', ');
 
 function header(extra: Extra): string[] {
+  const quick = QUICK ? ' `--quick`: every scenario shrunk, not comparable with a full run.' : '';
   return [
     `# bench/fanout (${new Date().toISOString()})`,
     '',
     `${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}, load average at start ${extra.load.join(' ')}; ` +
-      `ingest and gateway as real processes on NATS + PostgreSQL; ${P.workers} client processes (${P.client} clients); whole run ${extra.seconds} s.`,
+      `ingest and gateway as real processes on NATS + PostgreSQL; ${P.workers} client processes (${P.client} clients); whole run ${extra.seconds} s.${quick}`,
     '',
     'Latency = receipt in a client process − publish time stamped in the id (livefeed: JetStream publish → ingest → PostgreSQL → events stream → gateway → socket; ' +
       'baseline: socket.io emit → socket). Deliveries/s = events received ÷ (last receipt − first publish).',
