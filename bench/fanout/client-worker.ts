@@ -3,19 +3,26 @@
  * clients, subscribes each to one story, and measures what arrives — latency from the publish
  * stamp in the id, deliveries, version gaps/repeats per socket. Driven over IPC by the bench.
  *
- * Two client implementations (`--client=raw|sio` on the bench, passed as argv[2]):
+ * Two client implementations (`--client=raw|sio` on the bench, passed as argv[2]), in
+ * client-conn.ts (client-open.ts connects, retries and subscribes them):
  * - `raw` (default): the socket.io v5 / engine.io v4 protocol spoken directly over `ws`
  *   (websocket transport only, no reconnection). Much cheaper per message than socket.io-client,
  *   so that on a small machine the server rather than the load generator runs out of CPU first.
  * - `sio`: socket.io-client with `transports: ['websocket']`, to cross-check `raw`.
  */
-import WebSocket from 'ws';
-import { io, type Socket as IoSocket } from 'socket.io-client';
+import type { Ack, Envelope, Snapshot } from './client-conn';
+import {
+  type Client,
+  type OpenCommand,
+  Opening,
+  type Receiver,
+  Tally,
+  inLanes,
+} from './client-open';
 import {
   type ClientKind,
   type CollectResult,
   type OpenResult,
-  type SocketSpec,
   type WorkerCommand,
   type WorkerReply,
   stampOf,
@@ -24,170 +31,8 @@ import {
 
 const KIND: ClientKind = process.argv[2] === 'sio' ? 'sio' : 'raw';
 const RESERVOIR = Number(process.argv[3] ?? 100_000);
-/** Connection attempts per socket before it counts as failed. */
-const MAX_TRIES = 8;
 
-interface Ack {
-  ok: boolean;
-  version?: number;
-  error?: { code: string; message: string };
-}
-interface Envelope {
-  storyId: string;
-  version: number;
-  reportId: string;
-}
-interface Snapshot {
-  storyId: string;
-  version: number;
-}
-
-/** The few things the bench needs from a connection. */
-interface Conn {
-  subscribe(spec: SocketSpec, onAck: (ack: Ack) => void): void;
-  close(): void;
-}
-interface ConnHandlers {
-  onOpen(): void;
-  onFail(reason: string): void;
-  onClose(): void;
-  onMessage(name: string, payload: unknown): void;
-}
-
-const EVENT_PREFIX = '42["event",{';
-
-/**
- * `version` and `reportId` of an event packet without parsing all of it. Inside a JSON string every
- * `"` is escaped, so `"version":` can only be a key; the bench's event data has no such nested key.
- */
-function scanEvent(m: string): Envelope | null {
-  const v = m.indexOf('"version":');
-  const r = m.indexOf('"reportId":"');
-  if (v < 0 || r < 0) return null;
-  const version = parseInt(m.slice(v + 10, v + 30), 10);
-  const end = m.indexOf('"', r + 12);
-  if (!Number.isSafeInteger(version) || end < 0) return null;
-  return { storyId: '', version, reportId: m.slice(r + 12, end) };
-}
-
-/** socket.io over a bare WebSocket: `0{..}` open, `40` connect, `2`/`3` ping/pong, `42[..]` events, `43<id>[..]` acks. */
-function rawConn(url: string, h: ConnHandlers): Conn {
-  const wsUrl = `${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`;
-  const ws = new WebSocket(wsUrl, { perMessageDeflate: false });
-  let acks: ((ack: Ack) => void) | null = null;
-  let connected = false;
-  let closed = false;
-  const end = (reason?: string) => {
-    if (closed) return;
-    closed = true;
-    if (!connected) h.onFail(reason ?? 'closed before connecting');
-    else h.onClose();
-  };
-  ws.on('message', (raw: Buffer, isBinary: boolean) => {
-    if (isBinary) return;
-    const m = raw.toString();
-    switch (m.charCodeAt(0)) {
-      case 0x32: // '2' ping
-        ws.send('3');
-        return;
-      case 0x30: // '0' engine.io open: connect the default namespace
-        ws.send('40');
-        return;
-      case 0x31: // '1' close
-        ws.close();
-        return;
-      case 0x34: {
-        // '4' socket.io packet
-        const t = m.charCodeAt(1);
-        if (t === 0x32) {
-          // '2' EVENT: 42["name",payload]. Live events take a cheap scan instead of a full parse.
-          const event = m.startsWith(EVENT_PREFIX) ? scanEvent(m) : null;
-          if (event) return h.onMessage('event', event);
-          const [name, payload] = JSON.parse(m.slice(2)) as [string, unknown];
-          h.onMessage(name, payload);
-        } else if (t === 0x33) {
-          // '3' ACK: 43<id>[payload]  (one subscribe per socket: any id is ours)
-          const start = m.indexOf('[');
-          const [ack] = JSON.parse(m.slice(start)) as [Ack];
-          const cb = acks;
-          acks = null;
-          cb?.(ack);
-        } else if (t === 0x30) {
-          connected = true;
-          h.onOpen();
-        } else if (t === 0x34) {
-          end(`connect_error ${m.slice(2)}`);
-          ws.close();
-        } else if (t === 0x31) {
-          ws.close();
-        }
-        return;
-      }
-      default:
-        return;
-    }
-  });
-  ws.on('error', (error: Error) => end(error.message));
-  ws.on('close', () => end());
-  return {
-    subscribe(spec, onAck) {
-      acks = onAck;
-      ws.send(`421${JSON.stringify(['subscribe', spec])}`);
-    },
-    close() {
-      closed = true;
-      ws.terminate();
-    },
-  };
-}
-
-function sioConn(url: string, h: ConnHandlers): Conn {
-  const socket: IoSocket = io(url, {
-    transports: ['websocket'],
-    forceNew: true,
-    reconnection: false,
-    timeout: 60_000,
-  });
-  let connected = false;
-  let closed = false;
-  socket.on('connect', () => {
-    connected = true;
-    h.onOpen();
-  });
-  socket.on('connect_error', (error: Error) => {
-    if (closed) return;
-    closed = true;
-    h.onFail(error.message);
-  });
-  socket.on('disconnect', () => {
-    if (closed) return;
-    closed = true;
-    if (connected) h.onClose();
-    else h.onFail('disconnected before connecting');
-  });
-  socket.onAny((name: string, payload: unknown) => h.onMessage(name, payload));
-  return {
-    subscribe(spec, onAck) {
-      socket.emit('subscribe', spec, onAck);
-    },
-    close() {
-      closed = true;
-      socket.disconnect();
-    },
-  };
-}
-
-/** Per-socket bookkeeping. */
-interface Client {
-  readonly spec: SocketSpec;
-  conn: Conn | null;
-  /** Last version held; -1 until the ack (or a snapshot) says where the socket stands. */
-  held: number;
-  atHead: boolean;
-  open: boolean;
-}
-
-class Worker {
+class Worker implements Receiver {
   private clients: Client[] = [];
   private marker = '';
   private headVersion: number | undefined;
@@ -223,17 +68,17 @@ class Worker {
     this.cpuAtReset = process.cpuUsage();
   }
 
-  async open(cmd: Extract<WorkerCommand, { op: 'open' }>): Promise<OpenResult> {
-    this.reset(cmd.marker);
-    this.headVersion = cmd.headVersion;
+  /** A new window that also tracks who reached `headVersion` (undefined: nobody is tracked). */
+  private resetHead(marker: string, headVersion: number | undefined): void {
+    this.reset(marker);
+    this.headVersion = headVersion;
     this.atHeadCount = 0;
     this.allAtHeadAt = Number.NaN;
-    const errors: string[] = [];
-    let connected = 0;
-    let acked = 0;
-    let refused = 0;
-    let failed = 0;
-    let lastAckAt = Number.NaN;
+  }
+
+  async open(cmd: OpenCommand): Promise<OpenResult> {
+    this.resetHead(cmd.marker, cmd.headVersion);
+    const tally = new Tally();
     const fresh: Client[] = cmd.sockets.map((spec) => ({
       spec,
       conn: null,
@@ -242,166 +87,72 @@ class Worker {
       open: false,
     }));
     this.clients.push(...fresh);
-    const note = (e: string) => {
-      if (errors.length < 5) errors.push(e);
-    };
-
-    let retries = 0;
-    /** Connects and subscribes one socket, retrying failed connections like socket.io-client. */
     const start = (client: Client) =>
-      new Promise<void>((done) => {
-        let settled = false;
-        const settle = () => {
-          if (!settled) {
-            settled = true;
-            clearTimeout(timer);
-            done();
-          }
-        };
-        const timeoutMs = cmd.timeoutMs ?? 60_000;
-        const timer = setTimeout(() => {
-          failed += 1;
-          note(`not subscribed within ${timeoutMs / 1000} s`);
-          client.conn?.close();
-          settle();
-        }, timeoutMs);
-        const attempt = (tries: number) => {
-          let subscribed = false;
-          const retryOrFail = (reason: string) => {
-            if (settled) return;
-            if (tries < MAX_TRIES) {
-              retries += 1;
-              note(`retried: ${reason}`);
-              // socket.io-client's defaults: 1 s doubling to 5 s, ±50 % jitter.
-              const delay = Math.min(5000, 1000 * 2 ** tries) * (0.5 + Math.random());
-              setTimeout(() => attempt(tries + 1), delay);
-              return;
-            }
-            failed += 1;
-            note(reason);
-            settle();
-          };
-          const handlers: ConnHandlers = {
-            onOpen: () => {
-              if (cmd.deferSubscribe) {
-                client.open = true;
-                connected += 1;
-                lastAckAt = wallClock();
-                return settle();
-              }
-              client.conn!.subscribe(client.spec, (ack) => {
-                if (settled) return;
-                subscribed = true;
-                client.open = true;
-                connected += 1;
-                if (ack.ok) {
-                  acked += 1;
-                  if (client.held < 0 && client.spec.since !== undefined)
-                    client.held = client.spec.since;
-                  this.checkHead(client);
-                } else {
-                  refused += 1;
-                  note(`refused: ${ack.error?.code} ${ack.error?.message}`);
-                }
-                lastAckAt = wallClock();
-                settle();
-              });
-            },
-            onFail: (reason) => retryOrFail(reason),
-            onClose: () => {
-              if (!subscribed && !client.open)
-                return retryOrFail('closed before the subscribe ack');
-              client.open = false;
-              this.disconnects += 1;
-            },
-            onMessage: (name, payload) => this.onMessage(client, name, payload),
-          };
-          client.conn = KIND === 'sio' ? sioConn(cmd.url, handlers) : rawConn(cmd.url, handlers);
-        };
-        const delay = cmd.spreadMs ? Math.random() * cmd.spreadMs : 0;
-        if (delay > 0) setTimeout(() => attempt(0), delay);
-        else attempt(0);
-      });
-
-    if (cmd.concurrency <= 0) {
-      await Promise.all(fresh.map(start));
-    } else {
-      let next = 0;
-      const lane = async () => {
-        while (next < fresh.length) await start(fresh[next++]);
-      };
-      await Promise.all(Array.from({ length: Math.min(cmd.concurrency, fresh.length) }, lane));
-    }
-    return {
-      type: 'opened',
-      requested: fresh.length,
-      connected,
-      acked,
-      refused,
-      failed,
-      errors,
-      lastAckAt,
-      retries,
-      atHead: this.atHeadCount,
-      allAtHeadAt: this.allAtHeadAt,
-    };
+      new Promise<void>((done) => void new Opening(this, KIND, cmd, client, tally, done));
+    if (cmd.concurrency <= 0) await Promise.all(fresh.map(start));
+    else await inLanes(fresh, cmd.concurrency, start);
+    return this.opened(fresh.length, tally.connected, tally);
   }
 
   /** Subscribes every connected, not yet subscribed socket at the same moment. */
   async subscribeAll(cmd: Extract<WorkerCommand, { op: 'subscribe' }>): Promise<OpenResult> {
-    this.reset(cmd.marker);
-    this.headVersion = cmd.headVersion;
-    this.atHeadCount = 0;
-    this.allAtHeadAt = Number.NaN;
+    this.resetHead(cmd.marker, cmd.headVersion);
     const waiting = this.clients.filter((c) => c.open && c.conn && c.held < 0);
-    const errors: string[] = [];
-    let acked = 0;
-    let refused = 0;
-    let failed = 0;
-    let lastAckAt = Number.NaN;
-    await Promise.all(
-      waiting.map(
-        (client) =>
-          new Promise<void>((done) => {
-            const timer = setTimeout(() => {
-              failed += 1;
-              if (errors.length < 5) errors.push('no subscribe ack within 60 s');
-              done();
-            }, 60_000);
-            client.conn!.subscribe(client.spec, (ack) => {
-              clearTimeout(timer);
-              if (ack.ok) {
-                acked += 1;
-                if (client.held < 0 && client.spec.since !== undefined) {
-                  client.held = client.spec.since;
-                }
-                this.checkHead(client);
-              } else {
-                refused += 1;
-                if (errors.length < 5) errors.push(`refused: ${ack.error?.code}`);
-              }
-              lastAckAt = wallClock();
-              done();
-            });
-          }),
-      ),
-    );
+    const tally = new Tally();
+    await Promise.all(waiting.map((client) => this.subscribeOne(client, tally)));
+    return this.opened(waiting.length, waiting.length, tally);
+  }
+
+  private subscribeOne(client: Client, tally: Tally): Promise<void> {
+    return new Promise<void>((done) => {
+      const timer = setTimeout(() => {
+        tally.failed += 1;
+        tally.note('no subscribe ack within 60 s');
+        done();
+      }, 60_000);
+      client.conn!.subscribe(client.spec, (ack) => {
+        clearTimeout(timer);
+        this.recordAck(client, ack, tally, (a) => `refused: ${a.error?.code}`);
+        done();
+      });
+    });
+  }
+
+  /** A subscribe ack: where the socket stands now (its `since`), or a refusal. */
+  recordAck(client: Client, ack: Ack, tally: Tally, refusal: (ack: Ack) => string): void {
+    if (ack.ok) {
+      tally.acked += 1;
+      if (client.held < 0 && client.spec.since !== undefined) client.held = client.spec.since;
+      this.checkHead(client);
+    } else {
+      tally.refused += 1;
+      tally.note(refusal(ack));
+    }
+    tally.lastAckAt = wallClock();
+  }
+
+  private opened(requested: number, connected: number, t: Tally): OpenResult {
     return {
       type: 'opened',
-      requested: waiting.length,
-      connected: waiting.length,
-      acked,
-      refused,
-      failed,
-      retries: 0,
-      errors,
-      lastAckAt,
+      requested,
+      connected,
+      acked: t.acked,
+      refused: t.refused,
+      failed: t.failed,
+      errors: t.errors,
+      lastAckAt: t.lastAckAt,
+      retries: t.retries,
       atHead: this.atHeadCount,
       allAtHeadAt: this.allAtHeadAt,
     };
   }
 
-  private onMessage(client: Client, name: string, payload: unknown): void {
+  /** A subscribed socket closed. */
+  disconnected(): void {
+    this.disconnects += 1;
+  }
+
+  onMessage(client: Client, name: string, payload: unknown): void {
     const now = wallClock();
     if (name === 'event') {
       const event = payload as Envelope;
