@@ -1,5 +1,5 @@
 /** What every scenario gets from setup.ts: the running systems and the bench's handles on them. */
-import type { JetStreamPipeline } from '@livefeed/messaging';
+import type { PipelinedPublisher } from '@livefeed/messaging';
 import type { Subjects } from '@livefeed/common';
 import type { AppProcess } from '../../test/support/processes';
 import type { CpuGroups } from '../lib/cpu';
@@ -12,7 +12,7 @@ export type System = 'livefeed' | 'baseline';
 
 export interface Ctx {
   /** The lightest JetStream publisher there is, so the bench's own CPU stays small. */
-  readonly js: JetStreamPipeline;
+  readonly js: PipelinedPublisher;
   readonly subjects: Subjects;
   readonly gateway: AppProcess;
   readonly baseline: Baseline | undefined;

@@ -5,7 +5,7 @@
 import { jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import type { Subjects } from '@livefeed/common';
-import type { JetStreamPipeline } from '@livefeed/messaging';
+import type { PipelinedPublisher } from '@livefeed/messaging';
 import { summarise } from '../lib/stats';
 import { sleep } from './harness/util';
 import { BODY } from './params';
@@ -23,7 +23,7 @@ export interface Published {
 
 /** `entry.posted` reports at a fixed rate, round-robin over the stories, ids stamped with the time. */
 export async function publishReports(
-  js: JetStreamPipeline,
+  js: PipelinedPublisher,
   subjects: Subjects,
   stories: readonly string[],
   ratePerStory: number,

@@ -11,7 +11,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { type Subjects, subjectsFor } from '@livefeed/common';
 import { createTestDatabase } from '@livefeed/common/testing';
-import { JetStreamPipeline } from '@livefeed/messaging';
+import { PipelinedPublisher } from '@livefeed/messaging';
 import type { AppProcess } from '../../test/support/processes';
 import { type CpuGroups, pidsNamed } from '../lib/cpu';
 import type { Ctx, System } from './context';
@@ -77,7 +77,7 @@ export async function setUp(cleanups: Cleanups): Promise<Bench> {
   const ingest = await startBuilt('ingest', env, P.ingestEntry);
   cleanups.add(() => stopApp(ingest));
   const stories = await fileStories(nc, subjects);
-  const pipeline = new JetStreamPipeline(nc);
+  const pipeline = new PipelinedPublisher(nc);
   cleanups.add(async () => pipeline.close());
   log(`filed ${stories.events.length} setup reports in ${stories.ms} ms`);
   const gateway = await startGateway(env);

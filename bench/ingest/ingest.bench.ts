@@ -15,7 +15,7 @@ import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { Client } from 'pg';
 import { createTestDatabase } from '@livefeed/common/testing';
-import { JetStreamPipeline } from '@livefeed/messaging';
+import { PipelinedPublisher } from '@livefeed/messaging';
 import { startApp } from '../../test/support/processes';
 import { summarise } from '../lib/stats';
 import { arg, writeReport } from '../lib/report';
@@ -141,7 +141,7 @@ async function publishAll(
   ratePerSec?: number,
 ) {
   // The lightest publisher there is, so the bench measures ingest rather than its own client.
-  const js = new JetStreamPipeline(nc);
+  const js = new PipelinedPublisher(nc);
   const inflight = new Set<Promise<unknown>>();
   const started = performance.now();
   for (let i = 0; i < reports.length; i++) {

@@ -12,7 +12,7 @@ import { NATS, SUBJECTS } from './gateway.tokens';
 import { HealthController } from './health/health.controller';
 import { GatewayErrorsFilter } from './http/gateway-errors.filter';
 import { EVENT_FEED, LiveFeedRunner } from './infra/live-feed.runner';
-import { EVENT_STORE, StoryReader, type EventStoreReads } from './infra/story.reader';
+import { EVENT_STORE, StoreReads, type EventStoreReads } from './infra/store-reads.repository';
 import { LOGGER } from './logging/logger.token';
 import { GatewayMetrics } from './metrics/gateway.metrics';
 import { MetricsController } from './metrics/metrics.controller';
@@ -70,7 +70,7 @@ export class GatewayModule {
           provide: AUDIENCE_CHANNEL,
           useValue: new AudienceChannel(r.nc, subjects, { onError: onError('audience channel') }),
         },
-        StoryReader,
+        StoreReads,
         SocketHub,
         OriginPolicy,
         ReaderTokenService,

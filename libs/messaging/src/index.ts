@@ -7,4 +7,4 @@ export * from './publishers';
 export * from './event-feed';
 export * from './audience.channel';
 export { backoffDelay, InterruptibleSleep, type BackoffPolicy } from './backoff';
-export * from './jetstream.pipeline';
+export * from './pipelined.publisher';

@@ -2,7 +2,7 @@ import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Subjects } from '@livefeed/common';
 import type { Rejection, StoryEvent } from '@livefeed/domain';
-import { JetStreamPipeline } from './jetstream.pipeline';
+import { PipelinedPublisher } from './pipelined.publisher';
 
 /**
  * A subject token for a story id taken from untrusted input: a rejection may concern a report
@@ -14,13 +14,13 @@ function subjectToken(storyId: string): string {
 
 /** Publishes what ingest decided: events to JetStream, rejections to core NATS (CONTRACT sections 1–2). */
 export class EventPublisher {
-  private readonly pipeline: JetStreamPipeline;
+  private readonly pipeline: PipelinedPublisher;
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly subjects: Subjects,
   ) {
-    this.pipeline = new JetStreamPipeline(nc);
+    this.pipeline = new PipelinedPublisher(nc);
   }
 
   /**

@@ -4,7 +4,7 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs
 import { answerHealth, dependencyProbes, healthIndicators } from '@livefeed/common';
 import { isNatsHealthy, type NatsConnection } from '@livefeed/messaging';
 import { OriginPolicy } from '../auth/origin.policy';
-import { StoryReader } from '../infra/story.reader';
+import { StoreReads } from '../infra/store-reads.repository';
 import { NATS } from '../gateway.tokens';
 
 /** 200 only when both NATS and PostgreSQL answer and the instance is not shutting down (CONTRACT section 5). */
@@ -13,7 +13,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    private readonly reader: StoryReader,
+    private readonly reader: StoreReads,
     private readonly policy: OriginPolicy,
     @Inject(NATS) private readonly nc: NatsConnection,
   ) {}

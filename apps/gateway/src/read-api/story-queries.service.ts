@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { StoryEvent, StoryState } from '@livefeed/domain';
 import { ReaderTokenService, type ReaderGrant } from '../auth/reader-token.service';
-import { StoryReader } from '../infra/story.reader';
+import { StoreReads } from '../infra/store-reads.repository';
 import type { StoryPointInTime, StorySummary } from '@livefeed/event-store';
 
 type Visibility = StoryState['visibility'];
@@ -34,7 +34,7 @@ export class StoryQueries {
   private readonly visibilities = new Map<string, Visibility>();
 
   constructor(
-    private readonly reader: StoryReader,
+    private readonly reader: StoreReads,
     private readonly tokens: ReaderTokenService,
   ) {}
 

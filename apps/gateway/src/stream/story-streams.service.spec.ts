@@ -1,6 +1,6 @@
 import type { StoryEvent } from '@livefeed/domain';
 import { defaultGatewayOptions } from '../config/gateway.options';
-import type { StoryReader } from '../infra/story.reader';
+import type { StoreReads } from '../infra/store-reads.repository';
 import type { Logger } from '../logging/logger.token';
 import { GatewayMetrics } from '../metrics/gateway.metrics';
 import type { SocketHub } from '../push/socket.hub';
@@ -35,7 +35,7 @@ describe('the story streams of a gateway', () => {
       offered.push({ storyId: this.storyId, versions: events.map((e) => e.version) });
     });
     service = new StoryStreamsService(
-      {} as StoryReader,
+      {} as StoreReads,
       {} as SocketHub,
       new GatewayMetrics(),
       defaultGatewayOptions(),

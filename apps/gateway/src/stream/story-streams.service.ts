@@ -6,7 +6,7 @@ import {
   type GatewayConfig,
   type GatewayOptions,
 } from '../config/gateway.options';
-import { StoryReader } from '../infra/story.reader';
+import { StoreReads } from '../infra/store-reads.repository';
 import { LOGGER, type Logger } from '../logging/logger.token';
 import { GatewayMetrics } from '../metrics/gateway.metrics';
 import { liveRoom, SocketHub } from '../push/socket.hub';
@@ -32,7 +32,7 @@ export class StoryStreamsService implements OnModuleInit, OnApplicationShutdown 
   private incomingFlush: NodeJS.Immediate | null = null;
 
   constructor(
-    reader: StoryReader,
+    reader: StoreReads,
     hub: SocketHub,
     private readonly metrics: GatewayMetrics,
     @Inject(GATEWAY_OPTIONS) private readonly options: GatewayOptions,

@@ -20,7 +20,7 @@ export interface PipelinedAck {
  * the largest single cost of the ingest process at 10k events/s; here a publish is one write and
  * a map entry, and timeouts are swept once a second instead of a timer per message.
  */
-export class JetStreamPipeline {
+export class PipelinedPublisher {
   private readonly prefix = createInbox();
   private readonly waiting = new Map<string, Waiting>();
   private readonly subscription: Subscription;

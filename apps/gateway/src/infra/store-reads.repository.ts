@@ -16,7 +16,7 @@ export const EVENT_STORE = Symbol('EVENT_STORE');
  * story") is checked on this counter.
  */
 @Injectable()
-export class StoryReader {
+export class StoreReads {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStoreReads,
     private readonly metrics: GatewayMetrics,
