@@ -1,6 +1,6 @@
 /**
  * The baseline of bench/fanout: a plain socket.io server with no livefeed code, in a process of
- * its own. It speaks just enough of CONTRACT section 4 for the same client workers — `subscribe`
+ * its own. It speaks just enough of docs/protocol.md, "Live push" for the same client workers — `subscribe`
  * with an ack joins the story's room and gets a `snapshot`; `event`s are broadcast to the room —
  * and, on command, broadcasts events shaped and sized like livefeed's at a fixed rate, stamping
  * each with its emit time the way the bench stamps report ids with their publish time.

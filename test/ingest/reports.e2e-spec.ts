@@ -47,7 +47,7 @@ const outcomeOf = async (reportId: string) =>
   });
 
 describe('a story told through every report type', () => {
-  it('becomes one event per report, versions 1..n, and the state of CONTRACT section 3', async () => {
+  it('becomes one event per report, versions 1..n, and the state of docs/protocol.md, "Story state"', async () => {
     const s = 'every-type';
     await world.publish([
       report(s, 'a1', 'story.opened', { title: 'Every type', summary: 'all of them' }),

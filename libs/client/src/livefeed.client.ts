@@ -15,7 +15,7 @@ import { type ChannelListener, type ChannelPort, StoryChannel } from './story.ch
 const DEFAULT_ACK_TIMEOUT_MS = 10_000;
 
 /**
- * Connects to the livefeed gateway (CONTRACT section 4) and keeps each subscribed story's state in step:
+ * Connects to the livefeed gateway (docs/protocol.md, "Live push") and keeps each subscribed story's state in step:
  * a snapshot, then events folded in version order; after every reconnection it resumes from the last version
  * it holds, so nothing is missed and nothing is applied twice.
  *

@@ -1,6 +1,6 @@
 import type { StoryEvent, StoryState } from '@livefeed/domain';
 
-/** Payload of the `subscribe` message (CONTRACT section 4). `since` is the last version held; omitted to start fresh. */
+/** Payload of the `subscribe` message (docs/protocol.md, "Live push"). `since` is the last version held; omitted to start fresh. */
 export interface SubscribeRequest {
   readonly storyId: string;
   readonly since?: number;

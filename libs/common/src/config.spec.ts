@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig, subjectsFor } from './config';
 
 describe('loadConfig', () => {
-  it('gives the defaults of CONTRACT section 6 for an empty environment', () => {
+  it('gives the defaults of docs/protocol.md, "Configuration" for an empty environment', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       NATS_URL: 'nats://127.0.0.1:4222',

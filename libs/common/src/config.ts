@@ -11,7 +11,7 @@ const list = z
       .filter((t) => t.length > 0),
   );
 
-/** The environment of CONTRACT section 6 plus tuning knobs; read once, validated, typed. */
+/** The environment of docs/protocol.md, "Configuration" plus tuning knobs; read once, validated, typed. */
 export const configSchema = z.object({
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
   DATABASE_URL: z
@@ -58,7 +58,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return parsed.data;
 }
 
-/** Stream and subject names derived from the subject root (CONTRACT sections 1 and 2). */
+/** Stream and subject names derived from the subject root (docs/protocol.md, "Reports in" and "Events out"). */
 export function subjectsFor(root: string) {
   const upper = root.toUpperCase().replace(/-/g, '_');
   return {

@@ -16,7 +16,7 @@ export interface Probe {
 }
 
 /**
- * Terminus indicators for the probes both apps run (CONTRACT section 5: 200 only when each of
+ * Terminus indicators for the probes both apps run (docs/protocol.md, "HTTP": 200 only when each of
  * NATS and PostgreSQL answers), plus any of the app's own.
  */
 export function healthIndicators(

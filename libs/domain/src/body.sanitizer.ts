@@ -72,7 +72,7 @@ const OPTIONS: sanitizeHtml.IOptions = {
 };
 
 /**
- * Sanitises an entry body to the safe allow-list of CONTRACT section 1.
+ * Sanitises an entry body to the safe allow-list of docs/protocol.md, "Reports in".
  *
  * URI attributes (`a[href]`, `img[src]`, `blockquote[cite]`, `q[cite]`) are kept
  * only when they are absolute `http:`/`https:` URLs (`mailto:` too for links) with

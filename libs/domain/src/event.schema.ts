@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ENTRY_KINDS, QUALIFIERS, sourceSchema } from './report.schema';
 
-/** Normalised event `data` per type: defaults filled, bodies sanitised (CONTRACT section 2). */
+/** Normalised event `data` per type: defaults filled, bodies sanitised (docs/protocol.md, "Events out"). */
 export const eventDataSchemas = {
   'story.opened': z.object({
     title: z.string(),
@@ -50,7 +50,7 @@ function eventOf<T extends EventType>(type: T) {
   return z.object({ ...envelope, type: z.literal(type), data: eventDataSchemas[type] });
 }
 
-/** One entry of a story's append-only log (CONTRACT section 2). */
+/** One entry of a story's append-only log (docs/protocol.md, "Events out"). */
 export const storyEventSchema = z.discriminatedUnion('type', [
   eventOf('story.opened'),
   eventOf('story.updated'),

@@ -1,4 +1,4 @@
-/** Rejection codes of CONTRACT section 1: the one error taxonomy, mapped at each edge. */
+/** Rejection codes of docs/protocol.md, "Reports in": the one error taxonomy, mapped at each edge. */
 export const REJECTION_CODES = [
   'invalid',
   'unknown-story',

@@ -16,7 +16,7 @@ export interface ReportContext {
   readonly subjectStoryId?: string;
   /**
    * The storyId to assume when the body has none: the write API's `:id`, where
-   * CONTRACT section 5 lets the body omit it. A `storyId` in the body still wins
+   * docs/protocol.md, "HTTP" lets the body omit it. A `storyId` in the body still wins
    * (and must then match `subjectStoryId`).
    */
   readonly impliedStoryId?: string;
@@ -74,7 +74,7 @@ export function parseReportBytes(bytes: Uint8Array, ctx: ReportContext): ParseRe
 }
 
 /**
- * Validates an already-parsed value as a report (CONTRACT section 1). Rejects,
+ * Validates an already-parsed value as a report (docs/protocol.md, "Reports in"). Rejects,
  * in order: strings PostgreSQL jsonb cannot store (U+0000, unpaired surrogates;
  * in keys too) and nesting deeper than {@link LIMITS.jsonDepth}, anywhere in the
  * value; a top level that is not a plain object; anything the schema refuses; a

@@ -15,7 +15,7 @@ export function instantOf(text: string): string | undefined {
   return new Date(time).toISOString();
 }
 
-/** Limits of CONTRACT section 1, in one place. */
+/** Limits of docs/protocol.md, "Reports in", in one place. */
 export const LIMITS = {
   reportBytes: 256 * 1024,
   bodyChars: 20_000,
@@ -110,7 +110,7 @@ function reportOf<T extends ReportType>(type: T) {
   return z.object({ ...envelope, type: z.literal(type), data: reportDataSchemas[type] });
 }
 
-/** A report as filed by a newsroom tool (CONTRACT section 1). */
+/** A report as filed by a newsroom tool (docs/protocol.md, "Reports in"). */
 export const reportSchema = z.discriminatedUnion('type', [
   reportOf('story.opened'),
   reportOf('story.updated'),

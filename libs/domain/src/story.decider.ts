@@ -4,7 +4,7 @@ import type { Rejection, RejectionCode } from './rejection';
 import { instantOf, LIMITS, type Report, type ReportOf, type Source } from './report.schema';
 import type { Entry, StoryState } from './story.state';
 
-/** What a report becomes: exactly one event, or a rejection (CONTRACT section 1). */
+/** What a report becomes: exactly one event, or a rejection (docs/protocol.md, "Reports in"). */
 export type Decision =
   | { readonly ok: true; readonly event: StoryEvent }
   | { readonly ok: false; readonly rejection: Rejection };
@@ -301,7 +301,7 @@ function changedNames(title: string | undefined, summary: string | undefined): s
 type Change = { [T in EventType]: { readonly type: T; readonly data: EventData<T> } }[EventType];
 
 function accept(head: Head, change: Change): Decision {
-  // Fields in the order of CONTRACT section 2, so that published JSON reads like it.
+  // Fields in the order of docs/protocol.md, "Events out", so that published JSON reads like it.
   const event: StoryEvent = {
     storyId: head.storyId,
     version: head.version,

@@ -5,7 +5,7 @@ import type { Source } from './report.schema';
 import type { Entry, Figure, FigureClaim, StoryState } from './story.state';
 
 /**
- * The story after one more event: the projection of CONTRACT section 3.
+ * The story after one more event: the projection of docs/protocol.md, "Story state".
  *
  * Pure: never mutates `state` or `event`, shares no mutable object with the
  * event, reads no clock. Every time in the state is the `occurredAt` of the event

@@ -1,6 +1,6 @@
 import type { EntryKind, Qualifier, Source } from './report.schema';
 
-/** A story's current state: the projection of CONTRACT section 3. */
+/** A story's current state: the projection of docs/protocol.md, "Story state". */
 export interface StoryState {
   readonly id: string;
   readonly title: string;

@@ -19,7 +19,7 @@ import { readOutcome, recordRejectionOutcome } from './read/outcome.store';
 import { listPublicStories, readStory, readStoryVersion } from './read/story.reader';
 
 /**
- * The event log and its projections in PostgreSQL (DESIGN decision 1): decides and records reports in
+ * The event log and its projections in PostgreSQL (docs/architecture.md): decides and records reports in
  * batches, answers the read side, and replays history. Needs a pool (`createPool`) on a database
  * that `prepareDatabase` has migrated; `close` ends the pool.
  */
@@ -69,7 +69,7 @@ export class EventStore {
     return readOutcome(this.pool, reportId);
   }
 
-  /** Current state from the projection tables (CONTRACT section 3), or null when the story is unknown. */
+  /** Current state from the projection tables (docs/protocol.md, "Story state"), or null when the story is unknown. */
   getStory(id: string): Promise<StoryState | null> {
     return readStory(this.pool, id);
   }

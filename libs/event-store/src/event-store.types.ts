@@ -25,7 +25,7 @@ export type Decider = (state: StoryState | null, report: Report, now: string) =>
 export interface CommitPolicy<T extends IncomingReport = IncomingReport> {
   /**
    * Whether a rejection is left unrecorded so that the report can be filed again later: the item comes
-   * back `deferred` (a report that may only be too early, DESIGN decision 6). Default: never.
+   * back `deferred` (a report that may only be too early, docs/architecture.md). Default: never.
    */
   readonly defers?: (item: T, rejection: Rejection) => boolean;
   /** How far each story's sequenced reports may go (default: all of them). */
@@ -72,7 +72,7 @@ export interface EventStoreHooks {
   afterAppend?(): void;
 }
 
-/** `GET /api/reports/:id` (CONTRACT section 5) minus the `unknown` case, which is `null`. */
+/** `GET /api/reports/:id` (docs/protocol.md, "HTTP") minus the `unknown` case, which is `null`. */
 export interface ReportOutcome {
   readonly reportId: string;
   readonly status: 'accepted' | 'rejected';
@@ -88,7 +88,7 @@ export interface RecordedRejection {
   readonly first: Rejection | { readonly accepted: StoryEvent };
 }
 
-/** A line of `GET /api/stories` (CONTRACT section 5). */
+/** A line of `GET /api/stories` (docs/protocol.md, "HTTP"). */
 export interface StorySummary {
   readonly id: string;
   readonly title: string;

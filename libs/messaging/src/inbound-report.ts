@@ -3,7 +3,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 /** One report as the JetStream runner hands it to its handler: the bytes and the ways to settle it. */
 export interface InboundReport {
   readonly subject: string;
-  /** The subject's last token (CONTRACT section 1: must equal the report's `storyId`). */
+  /** The subject's last token (docs/protocol.md, "Reports in": must equal the report's `storyId`). */
   readonly storyId: string;
   readonly data: Uint8Array;
   /** Stream sequence: names an unparseable report (`seq:<n>`). */

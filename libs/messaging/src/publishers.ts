@@ -12,7 +12,7 @@ function subjectToken(storyId: string): string {
   return /^[^\s.*>]+$/.test(storyId) ? storyId : '_';
 }
 
-/** Publishes what ingest decided: events to JetStream, rejections to core NATS (CONTRACT sections 1–2). */
+/** Publishes what ingest decided: events to JetStream, rejections to core NATS (docs/protocol.md, "Reports in" and "Events out"). */
 export class EventPublisher {
   private readonly pipeline: PipelinedPublisher;
 

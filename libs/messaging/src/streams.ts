@@ -15,7 +15,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export type StreamSettings = Partial<StreamConfig> & { readonly name: string };
 
 export interface StreamOptions {
-  /** How long the events stream keeps events (CONTRACT section 2: 7 days by default). */
+  /** How long the events stream keeps events (docs/protocol.md, "Events out": 7 days by default). */
   readonly eventsMaxAgeMs?: number;
   /** Window in which JetStream drops a re-publish with the same `Nats-Msg-Id` (2 minutes by default). */
   readonly duplicateWindowMs?: number;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '@livefeed/common';
 
-/** The typed configuration (CONTRACT section 6), read once by `loadConfig`. */
+/** The typed configuration (docs/protocol.md, "Configuration"), read once by `loadConfig`. */
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
 /** Limits and timings of one gateway instance; defaults suit production, tests shrink them. */
@@ -15,7 +15,7 @@ export interface GatewayOptions {
   /** A socket with more bytes than this waiting to be written is disconnected (it resumes). */
   readonly slowConsumerBytes: number;
   readonly slowConsumerCheckMs: number;
-  /** Longest catch-up sent as events; further behind gets a snapshot (CONTRACT section 4). */
+  /** Longest catch-up sent as events; further behind gets a snapshot (docs/protocol.md, "Live push"). */
   readonly catchUpMax: number;
   /** Stories whose cursor and recent events are kept; the least recently used go first. */
   readonly maxCachedStories: number;

@@ -7,7 +7,7 @@ import { OriginPolicy } from '../auth/origin.policy';
 import { StoreReads } from '../infra/store-reads.repository';
 import { NATS } from '../gateway.tokens';
 
-/** 200 only when both NATS and PostgreSQL answer and the instance is not shutting down (CONTRACT section 5). */
+/** 200 only when both NATS and PostgreSQL answer and the instance is not shutting down (docs/protocol.md, "HTTP"). */
 @Controller('health')
 export class HealthController {
   constructor(

@@ -11,7 +11,7 @@ import { StoryStreamsService } from '../stream/story-streams.service';
 export const EVENT_FEED = Symbol('EVENT_FEED');
 
 /**
- * This instance's own ordered consumer of `<root>.events.>` (DESIGN decision 5: no socket.io
+ * This instance's own ordered consumer of `<root>.events.>` (docs/architecture.md: no socket.io
  * adapter): every committed event goes to its story's stream, which orders, dedupes and fans out.
  * Started before the HTTP server listens, so no subscriber can join a story before its events flow.
  */

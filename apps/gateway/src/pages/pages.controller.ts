@@ -6,7 +6,7 @@ import { HttpError } from '@livefeed/common';
 import { StoryQueries } from '../read-api/story-queries.service';
 import { contentSecurityPolicy, readerPage, storyListPage } from './pages.html';
 
-/** The reader's HTML pages (CONTRACT section 5): the story list and a story's live page. */
+/** The reader's HTML pages (docs/protocol.md, "HTTP"): the story list and a story's live page. */
 @Controller()
 export class PagesController {
   constructor(private readonly queries: StoryQueries) {}

@@ -76,7 +76,7 @@ export function readerPage(storyId: string, nonce: string): string {
       }).join('<br>') + '</div>';
     }).join('');
     var entries = state.entries.slice().sort(function (a, b) { return (b.pinned - a.pinned); });
-    // Bodies are sanitised by the service (CONTRACT section 1); everything else is escaped here.
+    // Bodies are sanitised by the service (docs/protocol.md, "Reports in"); everything else is escaped here.
     $('entries').innerHTML = entries.map(function (e) {
       var body = e.retracted ? '<p class="retracted">Retracted: ' + text(e.retracted.reason) + '</p>' : e.body;
       var corrections = e.corrections.map(function (c) { return '<p class="meta">Correction: ' + text(c.note) + '</p>'; }).join('');

@@ -10,7 +10,7 @@ import { GatewayMetrics } from '../metrics/gateway.metrics';
 import { SocketHub } from './socket.hub';
 
 /**
- * DESIGN decision 7: a reader that does not keep up must not make the gateway hold its backlog.
+ * docs/architecture.md: a reader that does not keep up must not make the gateway hold its backlog.
  * Every `slowConsumerCheckMs` the bytes waiting for each socket are measured; past the bound the
  * connection is dropped (the client reconnects and resumes from its last version).
  */

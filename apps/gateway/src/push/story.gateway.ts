@@ -15,7 +15,7 @@ import { LOGGER, type Logger } from '../logging/logger.token';
 import { SocketHub } from './socket.hub';
 import { SubscriptionService } from './subscription.service';
 
-/** socket.io edge of CONTRACT section 4: translates messages into calls, nothing more. */
+/** socket.io edge of docs/protocol.md, "Live push": translates messages into calls, nothing more. */
 @WebSocketGateway()
 export class StoryGateway
   implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, BeforeApplicationShutdown

@@ -7,7 +7,7 @@ const version = z
   .min(0, 'must be a non-negative integer')
   .max(Number.MAX_SAFE_INTEGER, 'must be a non-negative integer');
 
-/** `subscribe` payload (CONTRACT section 4). Unknown keys are ignored. */
+/** `subscribe` payload (docs/protocol.md, "Live push"). Unknown keys are ignored. */
 export const subscribeRequestSchema = z.object(
   { storyId: storyIdSchema, since: version.optional() },
   { error: 'must be an object {storyId, since?}' },

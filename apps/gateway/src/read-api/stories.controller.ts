@@ -22,7 +22,7 @@ import {
 const IMMUTABLE = 'max-age=31536000, immutable';
 
 /**
- * CONTRACT section 5, read side. Every parameter is validated before anything reaches a query;
+ * docs/protocol.md, "HTTP", read side. Every parameter is validated before anything reaches a query;
  * errors are thrown as {@link HttpError} and written by the app's global error filter.
  */
 @Controller('api/stories')

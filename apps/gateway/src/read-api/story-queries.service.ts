@@ -27,7 +27,7 @@ export type QueryResult<T> = ({ readonly ok: true } & T) | QueryRefusal;
 
 const VISIBILITY_CACHE = 10_000;
 
-/** The read API's logic (CONTRACT section 5); the controller only translates HTTP. */
+/** The read API's logic (docs/protocol.md, "HTTP"); the controller only translates HTTP. */
 @Injectable()
 export class StoryQueries {
   /** A story's visibility never changes after `story.opened`: it is looked up once. */

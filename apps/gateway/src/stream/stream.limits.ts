@@ -21,7 +21,7 @@ export interface StreamLimits {
 }
 
 export const DEFAULT_STREAM_LIMITS: StreamLimits = {
-  // CONTRACT section 4: a catch-up of up to 1,000 events is sent as events.
+  // docs/protocol.md, "Live push": a catch-up of up to 1,000 events is sent as events.
   cacheEvents: 1000,
   catchUpMax: 1000,
   missingTtlMs: 1000,

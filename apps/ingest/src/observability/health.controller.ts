@@ -7,7 +7,7 @@ import { isNatsHealthy } from '@livefeed/messaging';
 import { answerHealth, dependencyProbes, healthIndicators } from '@livefeed/common';
 import { NATS } from '../ingest.tokens';
 
-/** 200 only when both NATS and PostgreSQL answer (CONTRACT section 5). */
+/** 200 only when both NATS and PostgreSQL answer (docs/protocol.md, "HTTP"). */
 @Controller('health')
 export class HealthController {
   constructor(

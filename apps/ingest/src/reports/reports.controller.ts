@@ -11,7 +11,7 @@ import { ReportIntake, type IntakeResult } from './report-intake';
 const MAX_WAIT_SECONDS = 30;
 
 /**
- * The write API of CONTRACT section 5. Thin: it translates HTTP to ReportIntake and back; errors
+ * The write API of docs/protocol.md, "HTTP". Thin: it translates HTTP to ReportIntake and back; errors
  * are thrown as {@link HttpError} and written by the app's global error filter.
  */
 @Controller('api')
@@ -57,7 +57,7 @@ export class ReportsController {
   }
 }
 
-/** CONTRACT section 5: 202 queued, 201 accepted, 422 rejected, 400 invalid. */
+/** docs/protocol.md, "HTTP": 202 queued, 201 accepted, 422 rejected, 400 invalid. */
 function statusOf(result: IntakeResult): number {
   switch (result.kind) {
     case 'queued':

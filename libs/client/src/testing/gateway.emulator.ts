@@ -16,7 +16,7 @@ export interface ReceivedSubscribe {
 }
 
 /**
- * A small socket.io server speaking CONTRACT section 4 the way the gateway does, over real sockets, with
+ * A small socket.io server speaking docs/protocol.md, "Live push" the way the gateway does, over real sockets, with
  * knobs for the faults a client must survive. Its logs outlive `stop()` and `listen()`, as the event log outlives a
  * gateway process.
  */

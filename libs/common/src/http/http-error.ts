@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 
 /**
- * The stable error codes of both HTTP apps (CONTRACT section 5), each with the one status it is
+ * The stable error codes of both HTTP apps (docs/protocol.md, "HTTP"), each with the one status it is
  * answered with. Clients branch on the code; the message is for people.
  */
 export const HTTP_ERROR_STATUS = {

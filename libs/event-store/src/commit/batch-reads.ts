@@ -14,7 +14,7 @@ import {
 } from '../rows';
 import type { LoadedStory } from './story-workspace';
 
-/** A report decided before: its first outcome stands (CONTRACT section 1). */
+/** A report decided before: its first outcome stands (docs/protocol.md, "Reports in"). */
 export type PriorOutcome =
   | { readonly status: 'accepted'; readonly event: StoryEvent }
   | { readonly status: 'rejected'; readonly rejection: Rejection };

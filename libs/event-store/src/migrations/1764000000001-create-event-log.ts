@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** The append-only log: one row per accepted report (CONTRACT section 2). */
+/** The append-only log: one row per accepted report (docs/protocol.md, "Events out"). */
 export class CreateEventLog1764000000001 implements MigrationInterface {
   name = 'CreateEventLog1764000000001';
 

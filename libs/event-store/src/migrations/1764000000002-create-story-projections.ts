@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** Current-state tables derived from the log (CONTRACT section 3), written in the append's transaction. */
+/** Current-state tables derived from the log (docs/protocol.md, "Story state"), written in the append's transaction. */
 export class CreateStoryProjections1764000000002 implements MigrationInterface {
   name = 'CreateStoryProjections1764000000002';
 

@@ -28,7 +28,7 @@ const READ_STORY = `
     FROM stories s
    WHERE s.id = $1`;
 
-/** A story's state from the projection tables, in the shape of CONTRACT section 3. */
+/** A story's state from the projection tables, in the shape of docs/protocol.md, "Story state". */
 export async function readStory(pool: Pool, id: string): Promise<StoryState | null> {
   const [row] = await sqlOn(pool).query<{
     story: StoryRow;
@@ -44,7 +44,7 @@ export async function readStory(pool: Pool, id: string): Promise<StoryState | nu
   );
 }
 
-/** Public stories, live first, most recently updated first (CONTRACT section 5, `GET /api/stories`). */
+/** Public stories, live first, most recently updated first (docs/protocol.md, "HTTP", `GET /api/stories`). */
 export async function listPublicStories(pool: Pool): Promise<StorySummary[]> {
   const rows = await sqlOn(pool).query<
     Pick<StoryRow, 'id' | 'title' | 'status' | 'visibility' | 'version' | 'updated_at'>
