@@ -13,12 +13,12 @@ import { IngestErrorsFilter } from './http/ingest-errors.filter';
 import { HealthController } from './observability/health.controller';
 import { MetricsController } from './observability/metrics.controller';
 import { ReportsController } from './reports/reports.controller';
-import { ReportIntake } from './reports/report-intake';
-import { OutcomeWaiter } from './reports/outcome-waiter';
-import { ReportPipeline } from './reports/report-pipeline';
+import { ReportIntake } from './reports/report.intake';
+import { OutcomeWaiter } from './reports/outcome.waiter';
+import { ReportPipeline } from './reports/report.pipeline';
 import { ConsumerRunner } from './reports/consumer.runner';
 import { PublisherAuthGuard } from './reports/publisher-auth.guard';
-import { FilingOrder } from './reports/filing-order';
+import { FilingOrder } from './reports/filing-order.gate';
 
 /** What main.ts opens before Nest starts and closes after Nest has stopped. */
 export interface IngestResources {

@@ -1,6 +1,6 @@
 import type { Rejection, StoryEvent, StoryState } from '@livefeed/domain';
 import type { Pool } from 'pg';
-import { commitBatch } from './commit/commit-batch';
+import { commitBatch } from './commit/batch.commit';
 import {
   type BatchResult,
   type CommitPolicy,

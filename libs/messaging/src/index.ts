@@ -1,10 +1,10 @@
 export * from './nats.connection';
-export * from './streams';
-export type { InboundReport } from './inbound-report';
-export * from './report-consumer';
-export * from './filed-reports';
-export * from './publishers';
-export * from './event-feed';
+export * from './story.streams';
+export type { InboundReport } from './inbound.report';
+export * from './report.consumer';
+export * from './filed-reports.reader';
+export * from './story.publishers';
+export * from './event.feed';
 export * from './audience.channel';
 export { backoffDelay, InterruptibleSleep, type BackoffPolicy } from './backoff';
 export * from './pipelined.publisher';

@@ -2,11 +2,11 @@ import { createServer } from 'node:net';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { subjectsFor } from '@livefeed/common';
 import { expectEventually, uniqueSubjectRoot } from '@livefeed/common/testing';
-import { EventFeed } from './event-feed';
+import { EventFeed } from './event.feed';
 import { connectNats, isNatsHealthy, type NatsStatus } from './nats.connection';
-import { EventPublisher, ReportPublisher } from './publishers';
-import { ReportConsumer } from './report-consumer';
-import { ensureStreams } from './streams';
+import { EventPublisher, ReportPublisher } from './story.publishers';
+import { ReportConsumer } from './report.consumer';
+import { ensureStreams } from './story.streams';
 import { entryPosted } from './testing/events';
 import { PrivateNatsServer } from './testing/private-nats-server';
 

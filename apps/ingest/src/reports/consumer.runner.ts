@@ -7,8 +7,8 @@ import {
 import type { Logger } from 'pino';
 import { ReportConsumer } from '@livefeed/messaging';
 import { LOGGER } from '../ingest.tokens';
-import { OutcomeWaiter } from './outcome-waiter';
-import { ReportPipeline } from './report-pipeline';
+import { OutcomeWaiter } from './outcome.waiter';
+import { ReportPipeline } from './report.pipeline';
 
 /** Starts taking reports once the app is up; on shutdown stops fetching and finishes the batch. */
 @Injectable()

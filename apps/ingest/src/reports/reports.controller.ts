@@ -4,9 +4,9 @@ import { LIMITS, REPORT_ID, STORY_ID } from '@livefeed/domain';
 import { EventStore } from '@livefeed/event-store';
 import { fieldErrorsOf, HttpError } from '@livefeed/common';
 import { IngestMetrics } from '../observability/ingest.metrics';
-import { readRawBody } from './raw-body';
+import { readRawBody } from './raw-body.parser';
 import { PublisherAuthGuard } from './publisher-auth.guard';
-import { ReportIntake, type IntakeResult } from './report-intake';
+import { ReportIntake, type IntakeResult } from './report.intake';
 
 const MAX_WAIT_SECONDS = 30;
 

@@ -5,7 +5,7 @@
 export const LOCK_SPACE = {
   /** `(space, hashtext(story_id))`, per transaction: serialises the writers of one story. */
   story: 0x4c46_5354, // "LFST"
-  /** `(space, 0)`, per session around the events INSERT: see `commit-batch.ts`. */
+  /** `(space, 0)`, per session around the events INSERT: see `batch.commit.ts`. */
   logOrder: 0x4c46_4c47, // "LFLG"
   /** `(space, 0)`, per session while migrations run. */
   migrations: 0x4c46_4d47, // "LFMG"

@@ -1,6 +1,6 @@
 import type { Rejection } from '@livefeed/domain';
 import type { Pool } from 'pg';
-import { OUTCOME_WITH_EVENT, toPriorOutcome, type OutcomeRow } from '../commit/batch-reads';
+import { OUTCOME_WITH_EVENT, toPriorOutcome, type OutcomeRow } from '../commit/batch.reads';
 import type { RecordedRejection, ReportOutcome } from '../event-store.types';
 import { sqlOn, withClient } from '../postgres/pool';
 import { storableText } from '../postgres/text-safety';

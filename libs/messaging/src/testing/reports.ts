@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Subjects } from '@livefeed/common';
-import { ReportPublisher } from '../publishers';
+import { ReportPublisher } from '../story.publishers';
 
 const encoder = new TextEncoder();
 

@@ -11,10 +11,10 @@ import { constraintOf, sqlState } from '../postgres/errors';
 import { LOCK_SPACE } from '../postgres/locks';
 import { DiscardConnection, inTransaction } from '../postgres/pool';
 import { storableText } from '../postgres/text-safety';
-import { readBatchState } from './batch-reads';
-import { appendEvents, writeProjectionsAndOutcomes } from './batch-writes';
-import { decideBatch } from './decide-batch';
-import { admit } from './filing-admission';
+import { readBatchState } from './batch.reads';
+import { appendEvents, writeProjectionsAndOutcomes } from './batch.writes';
+import { decideBatch } from './batch.decide';
+import { admit } from './filing.admission';
 
 /**
  * Decides and records a batch of reports in one transaction (see EventStore.commitBatch), in five round

@@ -1,6 +1,6 @@
 import { RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
-import { ensureStreams } from './streams';
+import { ensureStreams } from './story.streams';
 import { openTestNats, type TestNats } from './testing/nats.fixture';
 
 describe('ensureStreams', () => {

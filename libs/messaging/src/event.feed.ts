@@ -13,7 +13,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import type { Subjects } from '@livefeed/common';
 import type { StoryEvent } from '@livefeed/domain';
 import { asError } from './jetstream.errors';
-import { SessionLoop } from './session-loop';
+import { SessionLoop } from './session.loop';
 
 /** Where a feed begins: only events published from now on, the whole stream, a stream sequence or a time. */
 export type EventFeedStart = 'new' | 'all' | { readonly seq: number } | { readonly time: Date };

@@ -1,6 +1,6 @@
 import { expectEventually } from '@livefeed/common/testing';
-import { ReportConsumer } from './report-consumer';
-import { ensureStreams } from './streams';
+import { ReportConsumer } from './report.consumer';
+import { ensureStreams } from './story.streams';
 import { openTestNats, type TestNats } from './testing/nats.fixture';
 import { publishReports } from './testing/reports';
 

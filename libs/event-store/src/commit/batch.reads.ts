@@ -12,7 +12,7 @@ import {
   type FigureRow,
   type StoryRow,
 } from '../rows';
-import type { LoadedStory } from './story-workspace';
+import type { LoadedStory } from './story.workspace';
 
 /** A report decided before: its first outcome stands (docs/protocol.md, "Reports in"). */
 export type PriorOutcome =

@@ -1,6 +1,6 @@
 import { jetstream } from '@nats-io/jetstream';
-import { FiledReports } from './filed-reports';
-import { ensureStreams } from './streams';
+import { FiledReports } from './filed-reports.reader';
+import { ensureStreams } from './story.streams';
 import { openTestNats, type TestNats } from './testing/nats.fixture';
 
 describe('FiledReports', () => {

@@ -1,8 +1,8 @@
 import type { Report, StoryEvent } from '@livefeed/domain';
 import type { BatchResult, CommitPolicy, Decider, IncomingReport } from '../event-store.types';
-import type { OutcomeWrite } from './batch-writes';
-import type { PriorOutcome } from './batch-reads';
-import { StoryWorkspace, type LoadedStory, type StoryChanges } from './story-workspace';
+import type { OutcomeWrite } from './batch.writes';
+import type { PriorOutcome } from './batch.reads';
+import { StoryWorkspace, type LoadedStory, type StoryChanges } from './story.workspace';
 
 type DecidedResult = Exclude<BatchResult, { kind: 'deferred' | 'waiting' }>;
 

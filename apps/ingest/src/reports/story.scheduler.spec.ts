@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { StoryScheduler } from './story-scheduler';
+import { StoryScheduler } from './story.scheduler';
 
 /** A `work` whose calls the test finishes by hand, recording what each call got. */
 function controlledWork<T>() {

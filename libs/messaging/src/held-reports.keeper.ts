@@ -1,4 +1,4 @@
-import type { JetStreamInboundReport } from './inbound-report';
+import type { JetStreamInboundReport } from './inbound.report';
 
 /**
  * The reports a worker holds (delivered, not yet settled), kept alive with `working()` so that the

@@ -10,9 +10,9 @@ import { backoffDelay, type EventPublisher, type InboundReport } from '@livefeed
 import { Failpoints } from '@livefeed/common';
 import type { Logger } from 'pino';
 import type { IngestMetrics } from '../observability/ingest.metrics';
-import { StoryScheduler } from './story-scheduler';
-import type { FilingOrder } from './filing-order';
-import { ParkedReports } from './parked-reports';
+import { StoryScheduler } from './story.scheduler';
+import type { FilingOrder } from './filing-order.gate';
+import { ParkedReports } from './parked-reports.queue';
 import { DeferralPolicy, retryDelay } from './deferral.policy';
 
 /**

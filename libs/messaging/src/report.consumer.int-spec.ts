@@ -1,8 +1,8 @@
 import { nanos } from '@nats-io/nats-core';
 import { expectEventually, expectThroughout } from '@livefeed/common/testing';
-import type { InboundReport } from './inbound-report';
-import { ReportConsumer, type ReportConsumerOptions } from './report-consumer';
-import { ensureStreams } from './streams';
+import type { InboundReport } from './inbound.report';
+import { ReportConsumer, type ReportConsumerOptions } from './report.consumer';
+import { ensureStreams } from './story.streams';
 import { openTestNats, type TestNats } from './testing/nats.fixture';
 import { publishReports, reportId } from './testing/reports';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { FiledReport } from '@livefeed/messaging';
-import { FilingOrder } from './filing-order';
-import { ReceivedSeqs } from './received-seqs';
+import { FilingOrder } from './filing-order.gate';
+import { ReceivedSeqs } from './received-seqs.set';
 
 /**
  * The filing gate against a reports stream written out in memory: which of a story's reports may be

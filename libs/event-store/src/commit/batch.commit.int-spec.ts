@@ -1,6 +1,6 @@
 import { fold, type Report, type StoryEvent } from '@livefeed/domain';
 import type { BatchResult } from '../event-store.types';
-import { lockStoriesSql } from './commit-batch';
+import { lockStoriesSql } from './batch.commit';
 import {
   at,
   countRows,

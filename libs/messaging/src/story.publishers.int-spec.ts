@@ -1,8 +1,8 @@
 import type { Msg } from '@nats-io/nats-core';
 import { expectEventually } from '@livefeed/common/testing';
 import type { Rejection } from '@livefeed/domain';
-import { EventPublisher, ReportPublisher } from './publishers';
-import { ensureStreams } from './streams';
+import { EventPublisher, ReportPublisher } from './story.publishers';
+import { ensureStreams } from './story.streams';
 import { entryPosted } from './testing/events';
 import { openTestNats, type TestNats } from './testing/nats.fixture';
 

@@ -12,10 +12,10 @@ import {
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
 import type { Subjects } from '@livefeed/common';
 import { backoffDelay, InterruptibleSleep, Signal, type BackoffPolicy } from './backoff';
-import { SessionLoop } from './session-loop';
-import { JetStreamInboundReport, type InboundReport } from './inbound-report';
+import { SessionLoop } from './session.loop';
+import { JetStreamInboundReport, type InboundReport } from './inbound.report';
 import { asError, hasJsErrorCode, JsErrorCode } from './jetstream.errors';
-import { HeldReports } from './held-reports';
+import { HeldReports } from './held-reports.keeper';
 
 /** Decides a batch: settles each report with ack/nak/term. Throwing means "transient failure, retry all". */
 export type ReportBatchHandler = (reports: InboundReport[]) => Promise<void>;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { parseReportBytes, type RejectionCode } from '@livefeed/domain';
 import { ReportPublisher } from '@livefeed/messaging';
-import { OutcomeWaiter } from './outcome-waiter';
+import { OutcomeWaiter } from './outcome.waiter';
 
 /** What became of a report filed over HTTP; the controller picks the status of each. */
 export type IntakeResult =

@@ -1,7 +1,7 @@
 import type { Rejection, StoryEvent } from '@livefeed/domain';
 import { LOCK_SPACE } from '../postgres/locks';
 import type { Sql } from '../postgres/pool';
-import type { StoryChanges } from './story-workspace';
+import type { StoryChanges } from './story.workspace';
 
 /*
  * Two statements write a whole batch, whatever its size: the append, then every projection table and the
@@ -12,7 +12,7 @@ import type { StoryChanges } from './story-workspace';
 
 // The lock, the INSERT and the unlock in one round trip. The lock is an InitPlan behind a one-time
 // filter, so it is held before the first row takes a position and an xid; the unlock is evaluated only
-// after count(*) has consumed every inserted row. Why the lock: see `commit-batch.ts`.
+// after count(*) has consumed every inserted row. Why the lock: see `batch.commit.ts`.
 const APPEND_EVENTS = `
   WITH appended AS (
     INSERT INTO events (story_id, version, type, data, report_id, author, occurred_at, recorded_at)
@@ -25,7 +25,7 @@ const APPEND_EVENTS = `
   SELECT pg_advisory_unlock($2::int, 0) AS unlocked FROM (SELECT count(*) FROM appended) AS done`;
 
 /**
- * Appends the events in global-position order with other writers (see `commit-batch.ts`). Must be the
+ * Appends the events in global-position order with other writers (see `batch.commit.ts`). Must be the
  * transaction's first write. `(story_id, version)` and `report_id` uniqueness guard the log against any
  * bug; if they fire, the session lock is still held and the caller must discard the connection.
  */

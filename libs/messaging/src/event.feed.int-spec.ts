@@ -1,8 +1,8 @@
 import { expectEventually } from '@livefeed/common/testing';
 import type { StoryEvent } from '@livefeed/domain';
-import { EventFeed, type EventFeedOptions } from './event-feed';
-import { EventPublisher } from './publishers';
-import { ensureStreams } from './streams';
+import { EventFeed, type EventFeedOptions } from './event.feed';
+import { EventPublisher } from './story.publishers';
+import { ensureStreams } from './story.streams';
 import { entryPosted } from './testing/events';
 import { openTestNats, type TestNats } from './testing/nats.fixture';
 

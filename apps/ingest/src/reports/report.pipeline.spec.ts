@@ -4,9 +4,9 @@ import { Failpoints } from '@livefeed/common';
 import { expectEventually } from '@livefeed/common/testing';
 import pino from 'pino';
 import { IngestMetrics } from '../observability/ingest.metrics';
-import { FilingOrder } from './filing-order';
+import { FilingOrder } from './filing-order.gate';
 import { UNKNOWN_ENTRY_ATTEMPTS } from './deferral.policy';
-import { ReportPipeline } from './report-pipeline';
+import { ReportPipeline } from './report.pipeline';
 
 /**
  * The pipeline's own decisions (when to defer, when to give up, how long reports wait) against

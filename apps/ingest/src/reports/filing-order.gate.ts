@@ -1,6 +1,6 @@
 import type { FilingGate, FilingQueue } from '@livefeed/event-store';
 import type { FiledReport } from '@livefeed/messaging';
-import { ReceivedSeqs } from './received-seqs';
+import { ReceivedSeqs } from './received-seqs.set';
 
 /** Where the gate looks when this process cannot vouch for a stretch of the reports stream. */
 export interface FiledReportLookup {
