@@ -20,6 +20,16 @@ export default tseslint.config(
     },
   },
   {
+    // Shared by the gateway and the browser SDK: plain types and constants, no code of anyone else's.
+    files: ['libs/protocol/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [
+        { regex: '^(?!\\.{1,2}/|@livefeed/)', message: 'the protocol depends on no package' },
+        { group: ['@livefeed/*'], allowTypeImports: true, message: 'only types from other libs: their code must not reach the browser bundle' },
+      ] }],
+    },
+  },
+  {
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },

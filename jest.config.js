@@ -11,8 +11,8 @@ const swc = [
   },
 ];
 const moduleNameMapper = {
-  '^@livefeed/(domain|event-store|messaging|common|client)$': '<rootDir>/libs/$1/src',
-  '^@livefeed/(domain|event-store|messaging|common|client)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  '^@livefeed/(domain|event-store|messaging|common|client|protocol)$': '<rootDir>/libs/$1/src',
+  '^@livefeed/(domain|event-store|messaging|common|client|protocol)/(.*)$': '<rootDir>/libs/$1/src/$2',
 };
 const base = {
   rootDir: __dirname,

@@ -18,7 +18,9 @@ const outdir = outdirFlag > 0 ? resolve(process.argv[outdirFlag + 1]) : join(her
 const forbidden = [
   {
     test: (p) =>
-      /node_modules\/(ws|xmlhttprequest-ssl|zod|sanitize-html|htmlparser2|pg|@nats-io)\//.test(p),
+      /node_modules\/(ws|xmlhttprequest-ssl|zod|sanitize-html|htmlparser2|pg|@nats-io|@nestjs|reflect-metadata|rxjs)\//.test(
+        p,
+      ),
     why: 'server-only package',
   },
   { test: (p) => /\.node\.js$/.test(p), why: 'Node-only variant of a module' },

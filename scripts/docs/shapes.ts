@@ -14,7 +14,7 @@ import {
   type StoryState,
 } from '@livefeed/domain';
 import type { ReportOutcome, StorySummary } from '@livefeed/event-store';
-import type { SubscribeAck } from '../../apps/gateway/src/push/subscription.service';
+import type { SubscribeAck } from '@livefeed/protocol';
 
 type DeepReadonly<T> = T extends (infer U)[]
   ? readonly DeepReadonly<U>[]

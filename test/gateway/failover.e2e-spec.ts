@@ -1,12 +1,6 @@
-import {
-  createLivefeedClient,
-  type LivefeedClient,
-  type LivefeedError,
-  type StoryState,
-  type Subscription,
-  type SubscriptionStatus,
-} from '@livefeed/client';
+import type { StoryState } from '@livefeed/client';
 import { expectEventually } from '@livefeed/common/testing';
+import { type Follower, Followers, range, versionsHeld } from '../support/followers';
 import { isolatedWorld, type RawReport, storyScript } from '../support/livefeed';
 import { type AppProcess, startApp } from '../support/processes';
 import { RoundRobinProxy } from '../support/round-robin-proxy';
@@ -23,7 +17,7 @@ let ingest: AppProcess;
 let gatewayA: AppProcess;
 let gatewayB: AppProcess;
 const processes: AppProcess[] = [];
-const followers: Follower[] = [];
+const followers = new Followers();
 let proxy: RoundRobinProxy | undefined;
 
 const ioOptions = {
@@ -39,51 +33,8 @@ async function gateway(env: Record<string, string> = {}): Promise<AppProcess> {
   return p;
 }
 
-/** One SDK reader, recording what it was handed: snapshots and events, in order. */
-interface Follower {
-  readonly client: LivefeedClient;
-  readonly sub: Subscription;
-  readonly log: { kind: 'snapshot' | 'event'; version: number }[];
-  readonly statuses: SubscriptionStatus[];
-  readonly errors: LivefeedError[];
-}
-
-function follow(url: string, storyId: string): Follower {
-  const client = createLivefeedClient({ url, ioOptions });
-  const log: Follower['log'] = [];
-  const statuses: SubscriptionStatus[] = [];
-  const errors: LivefeedError[] = [];
-  const sub = client.subscribe(storyId, {
-    onState: (state, event) => {
-      if (event === null) log.push({ kind: 'snapshot', version: state.version });
-    },
-    onEvent: (event) => log.push({ kind: 'event', version: event.version }),
-    onStatus: (status) => statuses.push(status),
-    onError: (error) => errors.push(error),
-  });
-  const follower = { client, sub, log, statuses, errors };
-  followers.push(follower);
-  return follower;
-}
-
-/**
- * The versions a reader was handed, in order: a snapshot of version v stands for the versions
- * after what it held up to v (and for v itself when it did not move forward: a repeat).
- */
-function versionsHeld(f: Follower): number[] {
-  const out: number[] = [];
-  let held = 0;
-  for (const m of f.log) {
-    if (m.kind === 'snapshot' && m.version > held) {
-      for (let v = held + 1; v <= m.version; v++) out.push(v);
-    } else out.push(m.version);
-    held = Math.max(held, m.version);
-  }
-  return out;
-}
-
-const range = (from: number, to: number) =>
-  Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const follow = (url: string, storyId: string): Follower =>
+  followers.follow(url, storyId, ioOptions);
 
 async function committedVersion(storyId: string): Promise<number> {
   const rows = await world.sql<{ v: number | null }>(
@@ -114,7 +65,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const f of followers.splice(0)) f.client.close();
+  followers.closeAll();
   await proxy?.close();
   await Promise.all(
     processes.splice(0).map(async (p) => {

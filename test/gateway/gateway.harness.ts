@@ -3,6 +3,12 @@ import { io, type Socket } from 'socket.io-client';
 import { loadConfig, subjectsFor, type Subjects } from '@livefeed/common';
 import { expectEventually, TEST_NATS_URL, uniqueSubjectRoot } from '@livefeed/common/testing';
 import type { Report, StoryEvent, StoryState } from '@livefeed/domain';
+import type {
+  AudienceMessage,
+  RevokedMessage,
+  SnapshotMessage,
+  SubscribeAck,
+} from '@livefeed/protocol';
 import { openTestStore, r, type TestStore } from '@livefeed/event-store/testing/store.fixture';
 import { connectNats, EventPublisher, type NatsConnection } from '@livefeed/messaging';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -12,9 +18,7 @@ import type { GatewayOptions } from '../../apps/gateway/src/config/gateway.optio
 export { r };
 export const SECRET = 'a-reader-secret-of-at-least-32-bytes!!';
 
-export type Ack =
-  | { ok: true; storyId: string; version: number }
-  | { ok: false; error: { code: string; message: string } };
+export type Ack = SubscribeAck;
 export type Received =
   | { kind: 'snapshot'; storyId: string; version: number; story: StoryState }
   | { kind: 'event'; storyId: string; version: number; event: StoryEvent }
@@ -23,21 +27,22 @@ export type Received =
 
 export type Pushed = Extract<Received, { kind: 'snapshot' | 'event' }>;
 
-/** A socket.io client that records what it receives, per story. */
+/**
+ * A socket.io client that records what it receives, per story. Its socket is left untyped on
+ * purpose: the tests also send what the protocol does not allow.
+ */
 export class Reader {
   readonly received: Received[] = [];
 
   constructor(readonly socket: Socket) {
-    socket.on('snapshot', (m: { storyId: string; version: number; story: StoryState }) =>
-      this.received.push({ kind: 'snapshot', ...m }),
-    );
+    socket.on('snapshot', (m: SnapshotMessage) => this.received.push({ kind: 'snapshot', ...m }));
     socket.on('event', (e: StoryEvent) =>
       this.received.push({ kind: 'event', storyId: e.storyId, version: e.version, event: e }),
     );
-    socket.on('audience', (m: { storyId: string; count: number }) =>
+    socket.on('audience', (m: AudienceMessage) =>
       this.received.push({ kind: 'audience', ...m, at: Date.now() }),
     );
-    socket.on('revoked', (m: { storyId: string }) =>
+    socket.on('revoked', (m: RevokedMessage) =>
       this.received.push({ kind: 'revoked', storyId: m.storyId }),
     );
   }

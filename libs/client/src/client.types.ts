@@ -8,7 +8,7 @@ import type { LivefeedError } from './livefeed.error';
  * - `catching-up`: subscribed, receiving what was missed until the version the gateway acknowledged;
  * - `live`: holds everything up to the acknowledged version and receives events as they are recorded;
  * - `offline`: the connection dropped; the client reconnects and resumes from the version it holds;
- * - `error`: the gateway refused the subscription or the connection (see `onError`).
+ * - `error`: the gateway refused the subscription or the connection, or withdrew the story (see `onError`).
  */
 export type SubscriptionStatus = 'connecting' | 'catching-up' | 'live' | 'offline' | 'error';
 
@@ -25,7 +25,12 @@ export interface SubscriptionHandlers {
   onStatus?(status: SubscriptionStatus): void;
   /** How many readers watch the story, whenever the gateway says so. */
   onAudience?(count: number): void;
-  /** Refusals and problems; see {@link LivefeedError} codes. The subscription keeps trying where it can. */
+  /**
+   * Refusals and problems; see {@link LivefeedError} codes. The subscription keeps trying where it can.
+   * Code `revoked`: the gateway withdrew the story (the reader's token expired while connected); the
+   * subscription stopped for good (status `error`, state kept) and asks nothing more, not even after a
+   * reconnection. To follow the story again, `unsubscribe()` and subscribe on a client with a fresh token.
+   */
   onError?(error: LivefeedError): void;
 }
 
@@ -80,7 +85,11 @@ export interface LivefeedClientOptions {
   readonly token?: string | (() => string | null | undefined | Promise<string | null | undefined>);
   /** A socket.io client socket to use instead of creating one (tests, or sharing a connection). */
   readonly socket?: Socket;
-  /** Passed to socket.io's `io()` when the client creates the socket (path, transports, reconnection delays…). */
+  /**
+   * Passed to socket.io's `io()` when the client creates the socket (path, transports, reconnection delays…).
+   * Transports default to WebSocket first, long-polling only when WebSockets fail
+   * (`transports: ['websocket', 'polling'], tryAllTransports: true`), so no sticky sessions are needed.
+   */
   readonly ioOptions?: Partial<ManagerOptions & SocketOptions>;
   /** How long to wait for a subscribe acknowledgement before asking again. Default 10 000 ms. */
   readonly ackTimeoutMs?: number;

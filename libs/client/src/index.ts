@@ -12,12 +12,16 @@ export type {
   AckErrorCode,
   AudienceMessage,
   ClientToServerEvents,
+  ReconnectMessage,
+  RevokedMessage,
+  RevokeReason,
   ServerToClientEvents,
   SnapshotMessage,
   SubscribeAck,
   SubscribeRequest,
+  UnsubscribeAck,
   UnsubscribeRequest,
-} from './protocol.types';
+} from '@livefeed/protocol';
 export type {
   Correction,
   Entry,

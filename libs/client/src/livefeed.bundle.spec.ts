@@ -29,7 +29,7 @@ describe('the browser bundle', () => {
   afterEach(() => gateway.stop());
   afterAll(() => rm(outdir, { recursive: true, force: true }));
 
-  it('follows a story from a page with no Node globals', async () => {
+  it('follows a story from a page with no Node globals, over a WebSocket by default', async () => {
     gateway.seed('karabakh-day-6', 2);
     // A page's globals only: no require, no process, no Buffer. Node 20 has no WebSocket global; `ws`
     // (socket.io-client's own Node transport) stands in for the browser's.
@@ -46,10 +46,8 @@ describe('the browser bundle', () => {
     vm.runInContext('globalThis.window = globalThis; globalThis.self = globalThis;', page);
     vm.runInContext(await readFile(join(outdir, 'livefeed-client.js'), 'utf8'), page);
 
-    const client = (page as unknown as Page).Livefeed.createLivefeedClient({
-      url: gateway.url,
-      ioOptions: { transports: ['websocket'] },
-    });
+    // As the reader page calls it: no transport options, the SDK's default (WebSocket first) applies.
+    const client = (page as unknown as Page).Livefeed.createLivefeedClient({ url: gateway.url });
     try {
       const subscription: Subscription = client.subscribe('karabakh-day-6');
       await expectEventually(() => expect(subscription.status).toBe('live'));
@@ -58,6 +56,7 @@ describe('the browser bundle', () => {
       expect(JSON.parse(JSON.stringify(subscription.state))).toEqual(
         gateway.stateOf('karabakh-day-6'),
       );
+      expect(gateway.transports).toEqual(['websocket']);
     } finally {
       client.close();
     }

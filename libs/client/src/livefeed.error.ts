@@ -1,6 +1,11 @@
+import type { AckErrorCode } from '@livefeed/protocol';
+
 /**
  * Why a subscription failed or degraded.
- * - `not-found`, `forbidden`, `invalid`: the gateway refused the subscription (its ack's code).
+ * - `not-found`, `forbidden`, `invalid`: the gateway refused the subscription (its ack's code); it stops.
+ * - `unavailable`: the gateway could not subscribe now (its database is down); the client asks again later.
+ * - `revoked`: the gateway withdrew the story from the connection (the reader's token expired); the
+ *   subscription stops for good, keeping the state it holds.
  * - `connect-failed`: the connection was refused for good (e.g. the handshake's token was rejected).
  * - `timeout`: the gateway did not acknowledge a subscribe in time; the client retries.
  * - `diverged`: an event could not be folded into the held state; the client asks for a fresh snapshot.
@@ -8,9 +13,8 @@
  * - `closed`: the client was used after `close()`.
  */
 export type LivefeedErrorCode =
-  | 'not-found'
-  | 'forbidden'
-  | 'invalid'
+  | AckErrorCode
+  | 'revoked'
   | 'connect-failed'
   | 'timeout'
   | 'diverged'

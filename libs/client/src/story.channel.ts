@@ -2,12 +2,15 @@ import type { StoryEvent, StoryState } from '@livefeed/domain';
 // Only the fold and types: the domain's index also carries zod schemas and sanitize-html, which must stay
 // out of the browser bundle.
 import { evolve } from '@livefeed/domain/story.evolve';
+import type { SnapshotMessage, SubscribeAck, SubscribeRequest } from '@livefeed/protocol';
 import type { SubscriptionHandlers, SubscriptionStatus } from './client.types';
 import { LivefeedError } from './livefeed.error';
-import type { SnapshotMessage, SubscribeAck, SubscribeRequest } from './protocol.types';
 
 /** How many early events a story keeps; past that the gateway's catch-up brings them again. */
 const MAX_EARLY_EVENTS = 1000;
+/** Retries after an `unavailable` refusal start this soon and cap here. */
+const UNAVAILABLE_RETRY_MIN_MS = 250;
+const UNAVAILABLE_RETRY_MAX_MS = 10_000;
 
 /** What a channel needs from the connection; it is only asked to send while connected. */
 export interface ChannelPort {
@@ -45,6 +48,11 @@ export class StoryChannel {
   /** Set when the held state cannot be trusted: the next subscribe asks for a snapshot. */
   private needsSnapshot = false;
   private closed = false;
+  /** The gateway withdrew the story: nothing is asked any more, not even after a reconnection. */
+  private withdrawn = false;
+  /** The next subscribe after an `unavailable` refusal, and how many came in a row. */
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private retries = 0;
   private readonly listeners = new Set<ChannelListener>();
   /** Events that arrived ahead of their turn, by version. */
   private readonly early = new Map<number, StoryEvent>();
@@ -84,26 +92,38 @@ export class StoryChannel {
 
   /** The socket is connected (first time or again): subscribe from the held version. */
   connected(): void {
-    if (!this.closed) this.resubscribe();
+    if (this.asks) this.resubscribe();
   }
 
   disconnected(): void {
-    if (this.closed) return;
-    this.attempt = null;
-    this.early.clear();
+    if (!this.asks) return;
+    this.stopAsking();
     this.setStatus('offline');
   }
 
   /** The connection was refused for good. */
   connectFailed(error: Error): void {
-    if (this.closed) return;
-    this.attempt = null;
+    if (!this.asks) return;
+    this.stopAsking();
     this.setStatus('error');
     this.reportError(new LivefeedError('connect-failed', error.message, this.storyId, error));
   }
 
+  /**
+   * The gateway stopped the subscription (the reader's token expired): so does the channel, for good, keeping
+   * the state it holds. Asking again would only be refused, and again after every reconnection.
+   */
+  revoked(reason: string): void {
+    if (!this.asks) return;
+    this.withdrawn = true;
+    this.stopAsking();
+    this.setStatus('error');
+    const message = `story ${this.storyId} was withdrawn from this connection (${String(reason)})`;
+    this.reportError(new LivefeedError('revoked', message, this.storyId));
+  }
+
   onSnapshot(message: SnapshotMessage): void {
-    if (this.closed || !Number.isInteger(message.version) || !message.story) return;
+    if (!this.asks || !Number.isInteger(message.version) || !message.story) return;
     this.state = message.story;
     this.version = message.version;
     this.needsSnapshot = false;
@@ -131,7 +151,7 @@ export class StoryChannel {
   }
 
   onAudience(count: number): void {
-    if (this.closed || typeof count !== 'number') return;
+    if (!this.asks || typeof count !== 'number') return;
     this.audience = count;
     this.notify((h) => h.onAudience?.(count));
   }
@@ -139,8 +159,7 @@ export class StoryChannel {
   /** Stops for good; the caller tells the gateway. */
   close(): void {
     this.closed = true;
-    this.attempt = null;
-    this.early.clear();
+    this.stopAsking();
     for (const listener of this.listeners) listener.active = false;
     this.listeners.clear();
   }
@@ -188,7 +207,21 @@ export class StoryChannel {
     }
   }
 
+  /** Whether the channel still follows the story (neither closed nor withdrawn). */
+  private get asks(): boolean {
+    return !this.closed && !this.withdrawn;
+  }
+
+  private stopAsking(): void {
+    this.attempt = null;
+    this.early.clear();
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
   private resubscribe(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     const since = this.needsSnapshot || this.version === 0 ? undefined : this.version;
     const attempt: Attempt = { since, target: null, sawSnapshot: false };
     this.attempt = attempt;
@@ -208,12 +241,25 @@ export class StoryChannel {
     }
     if (!result.ok) {
       this.attempt = null;
-      this.setStatus('error');
-      this.reportError(new LivefeedError(result.error.code, result.error.message, this.storyId));
+      const error = new LivefeedError(result.error.code, result.error.message, this.storyId);
+      // A transient failure on the gateway's side: ask again later, still catching up.
+      if (result.error.code === 'unavailable') this.retryLater();
+      else this.setStatus('error');
+      this.reportError(error);
       return;
     }
+    this.retries = 0;
     attempt.target = result.version;
     this.checkCaughtUp();
+  }
+
+  private retryLater(): void {
+    const delay = Math.min(
+      UNAVAILABLE_RETRY_MAX_MS,
+      UNAVAILABLE_RETRY_MIN_MS * 2 ** this.retries++,
+    );
+    // Jittered, so that the readers a failing instance refused do not all come back at once.
+    this.retryTimer = setTimeout(() => this.resubscribe(), delay / 2 + (Math.random() * delay) / 2);
   }
 
   /**

@@ -147,6 +147,12 @@ describe('the reader page', () => {
     expect(elements.get('status')!.textContent).toBe('not allowed');
   });
 
+  it('says so when the story is withdrawn because the token expired', () => {
+    const { elements, subscribed } = runPage('quake', '#token=abc.def');
+    subscribed.handlers.onError(Object.assign(new Error('withdrawn'), { code: 'revoked' }));
+    expect(elements.get('status')!.textContent).toMatch(/^access expired/);
+  });
+
   it('cannot be broken out of by a story id', () => {
     const { html } = runPage('x');
     expect(html).not.toContain('</script><script>');

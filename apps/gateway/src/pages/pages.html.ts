@@ -84,12 +84,16 @@ export function readerPage(storyId: string, nonce: string): string {
         (e.source ? ' · ' + text(e.source.name) : '') + '</h3>' + body + corrections + '</article>';
     }).join('');
   }
+  // No transport options: the SDK connects WebSocket first, which needs no sticky sessions.
   var client = Livefeed.createLivefeedClient(token ? { token: token } : {});
   client.subscribe(storyId, {
     onState: render,
     onStatus: function (status) { $('status').textContent = status === 'catching-up' ? 'catching up…' : status; },
     onAudience: function (count) { $('audience').textContent = count + ' reading'; },
-    onError: function (error) { $('status').textContent = error.message; },
+    onError: function (error) {
+      // Withdrawn for good (the token expired): updates stopped, what is shown stays.
+      $('status').textContent = error.code === 'revoked' ? 'access expired: reload with a new link to follow the story again' : error.message;
+    },
   });
 })();
 </script>

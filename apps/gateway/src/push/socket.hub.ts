@@ -1,9 +1,20 @@
 import { Injectable } from '@nestjs/common';
-import type { Server, Socket } from 'socket.io';
+import type {
+  ClientToServerEvents,
+  ReconnectMessage,
+  ServerEventName,
+  ServerPayload,
+  ServerToClientEvents,
+} from '@livefeed/protocol';
+import type { Server as IoServer, Socket as IoSocket } from 'socket.io';
 
-type EncodedPacket = ReturnType<Server['encoder']['encode']>[number];
+/** The gateway's socket.io server, typed by the protocol: it can only emit the protocol's messages. */
+export type PushServer = IoServer<ClientToServerEvents, ServerToClientEvents>;
+export type PushSocket = IoSocket<ClientToServerEvents, ServerToClientEvents>;
+
+type EncodedPacket = ReturnType<PushServer['encoder']['encode']>[number];
 /** socket.io-parser's `PacketType.EVENT` (socket.io protocol v5). */
-const EVENT = 2 as Parameters<Server['encoder']['encode']>[0]['type'];
+const EVENT = 2 as Parameters<PushServer['encoder']['encode']>[0]['type'];
 /** Encoded catch-up packets kept; a storm's catch-ups share the few hundred latest events. */
 const ENCODED_MAX = 4096;
 
@@ -29,13 +40,13 @@ interface EngineSocketLike {
  */
 @Injectable()
 export class SocketHub {
-  private server: Server | null = null;
+  private server: PushServer | null = null;
   private readonly encoded = new Map<
     object,
     { name: string; nsp: string; packets: readonly EncodedPacket[] }
   >();
 
-  attach(server: Server): void {
+  attach(server: PushServer): void {
     this.server = server;
   }
 
@@ -43,7 +54,7 @@ export class SocketHub {
     return this.server !== null;
   }
 
-  socket(id: string): Socket | undefined {
+  socket(id: string): PushSocket | undefined {
     return this.server?.sockets.sockets.get(id);
   }
 
@@ -52,11 +63,18 @@ export class SocketHub {
   }
 
   socketIds(): IterableIterator<string> {
-    return (this.server?.sockets.sockets ?? new Map<string, Socket>()).keys();
+    return (this.server?.sockets.sockets ?? new Map<string, PushSocket>()).keys();
   }
 
-  send(id: string, name: string, payload: unknown): void {
-    this.socket(id)?.emit(name, payload);
+  /** Sends one message to one socket. */
+  send<E extends ServerEventName>(id: string, name: E, payload: ServerPayload<E>): void;
+  /**
+   * The story streams' port (`StreamPorts.send`, stream/story-stream.ts) still hands snapshots over
+   * as `unknown`; this overload keeps it compiling until that port is typed by the protocol too.
+   */
+  send(id: string, name: 'snapshot', payload: unknown): void;
+  send(id: string, name: ServerEventName, payload: unknown): void {
+    this.socket(id)?.emit(name, ...([payload] as Parameters<ServerToClientEvents[typeof name]>));
   }
 
   /**
@@ -65,7 +83,11 @@ export class SocketHub {
    * is, so a reconnect storm costs one encoding per event rather than one per event and reader. It
    * queues in the socket's engine.io connection like every other message, so order is kept.
    */
-  sendShared(id: string, name: string, payload: object): void {
+  sendShared<E extends ServerEventName>(
+    id: string,
+    name: E,
+    payload: ServerPayload<E> & object,
+  ): void {
     const socket = this.socket(id);
     if (!socket || !this.server) return;
     const nsp = socket.nsp.name;
@@ -85,10 +107,11 @@ export class SocketHub {
   }
 
   /** Encodes once for the whole room. */
-  toRoom(room: string, name: string, payload: unknown): number {
+  toRoom<E extends ServerEventName>(room: string, name: E, payload: ServerPayload<E>): number {
     if (!this.server) return 0;
     const members = this.server.sockets.adapter.rooms.get(room)?.size ?? 0;
-    if (members > 0) this.server.to(room).emit(name, payload);
+    if (members > 0)
+      this.server.to(room).emit(name, ...([payload] as Parameters<ServerToClientEvents[E]>));
     return members;
   }
 
@@ -136,9 +159,9 @@ export class SocketHub {
    * is written. Closing the transport, not the socket.io namespace, is what makes clients reconnect
    * by themselves ("transport close"; a server-side namespace disconnect would stop them).
    */
-  disconnectAll(hint?: { name: string; payload: unknown }): void {
+  disconnectAll(hint?: ReconnectMessage): void {
     if (!this.server) return;
-    if (hint) this.server.emit(hint.name, hint.payload);
+    if (hint) this.server.emit('reconnect', hint);
     for (const socket of this.server.sockets.sockets.values()) socket.conn.close();
   }
 }

@@ -9,10 +9,9 @@ import {
   type OnGatewayDisconnect,
   type OnGatewayInit,
 } from '@nestjs/websockets';
-import type { Server, Socket } from 'socket.io';
 import { OriginPolicy } from '../auth/origin.policy';
 import { LOGGER, type Logger } from '../logging/logger.token';
-import { SocketHub } from './socket.hub';
+import { type PushServer, type PushSocket, SocketHub } from './socket.hub';
 import { SubscriptionService } from './subscription.service';
 
 /** socket.io edge of docs/protocol.md, "Live push": translates messages into calls, nothing more. */
@@ -27,24 +26,26 @@ export class StoryGateway
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  afterInit(server: Server): void {
+  afterInit(server: PushServer): void {
     this.hub.attach(server);
   }
 
-  handleConnection(socket: Socket): void {
+  handleConnection(socket: PushSocket): void {
     const auth: unknown = socket.handshake.auth;
     const token =
       typeof auth === 'object' && auth !== null ? (auth as { token?: unknown }).token : undefined;
     this.subscriptions.connect(socket.id, token);
   }
 
-  handleDisconnect(socket: Socket): void {
+  handleDisconnect(socket: PushSocket): void {
     this.subscriptions.disconnect(socket.id);
   }
 
+  // What a client sends is untrusted: body and ack stay `unknown` until the service has checked them
+  // against the protocol (ClientToServerEvents).
   @SubscribeMessage('subscribe')
   onSubscribe(
-    @ConnectedSocket() socket: Socket,
+    @ConnectedSocket() socket: PushSocket,
     @MessageBody() body: unknown,
     @Ack() ack: unknown,
   ): void {
@@ -55,7 +56,7 @@ export class StoryGateway
 
   @SubscribeMessage('unsubscribe')
   onUnsubscribe(
-    @ConnectedSocket() socket: Socket,
+    @ConnectedSocket() socket: PushSocket,
     @MessageBody() body: unknown,
     @Ack() ack: unknown,
   ): void {
@@ -66,7 +67,7 @@ export class StoryGateway
   beforeApplicationShutdown(): void {
     this.policy.drain();
     const sockets = this.hub.connected;
-    this.hub.disconnectAll({ name: 'reconnect', payload: { reason: 'shutting down', delayMs: 0 } });
+    this.hub.disconnectAll({ reason: 'shutting down', delayMs: 0 });
     this.logger.info({ sockets }, 'disconnected every socket for shutdown');
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { storyIdSchema } from '@livefeed/domain';
+import type { SubscribeRequest, UnsubscribeRequest } from '@livefeed/protocol';
 
 const version = z
   .number({ error: 'must be a non-negative integer' })
@@ -7,18 +8,19 @@ const version = z
   .min(0, 'must be a non-negative integer')
   .max(Number.MAX_SAFE_INTEGER, 'must be a non-negative integer');
 
+// `satisfies`: a schema that drifts from the protocol's declaration of the message fails to compile.
+
 /** `subscribe` payload (docs/protocol.md, "Live push"). Unknown keys are ignored. */
 export const subscribeRequestSchema = z.object(
   { storyId: storyIdSchema, since: version.optional() },
   { error: 'must be an object {storyId, since?}' },
-);
-export type SubscribeRequest = z.infer<typeof subscribeRequestSchema>;
+) satisfies z.ZodType<SubscribeRequest>;
 
 /** `unsubscribe` payload. */
 export const unsubscribeRequestSchema = z.object(
   { storyId: storyIdSchema },
   { error: 'must be an object {storyId}' },
-);
+) satisfies z.ZodType<UnsubscribeRequest>;
 
 /** The request, or a one-line reason naming the bad field. */
 export function parseRequest<T>(

@@ -1,26 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
+import {
+  type Acknowledge,
+  refusal,
+  type SubscribeAck,
+  type UnsubscribeAck,
+} from '@livefeed/protocol';
 import { ANONYMOUS, ReaderTokenService, type ReaderGrant } from '../auth/reader-token.service';
 import { GATEWAY_OPTIONS, type GatewayOptions } from '../config/gateway.options';
 import { GatewayMetrics } from '../metrics/gateway.metrics';
 import { StoryStreamsService } from '../stream/story-streams.service';
-import type { JoinOutcome, Visibility } from '../stream/story-stream';
+import type { JoinOutcome, Visibility } from '../stream/join.plan';
 import { audienceRoom, SocketHub } from './socket.hub';
 import {
   parseRequest,
   subscribeRequestSchema,
   unsubscribeRequestSchema,
 } from './subscribe-request.schema';
-
-export type AckErrorCode = 'not-found' | 'forbidden' | 'invalid' | 'unavailable';
-export type SubscribeAck =
-  | { readonly ok: true; readonly storyId: string; readonly version: number }
-  | {
-      readonly ok: false;
-      readonly error: { readonly code: AckErrorCode; readonly message: string };
-    };
-export type UnsubscribeAck =
-  { readonly ok: true; readonly storyId: string } | Extract<SubscribeAck, { ok: false }>;
-export type AckFn<T> = (response: T) => void;
 
 interface Subscription {
   /** Bumped by every subscribe and unsubscribe: an older subscribe still in flight is then stale. */
@@ -38,10 +33,6 @@ interface Session {
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-function refused(code: AckErrorCode, message: string): Extract<SubscribeAck, { ok: false }> {
-  return { ok: false, error: { code, message } };
-}
 
 /**
  * The subscriptions of every connected socket: validates requests, checks the reader's grant on each
@@ -94,19 +85,19 @@ export class SubscriptionService {
       if (answered) return;
       answered = true;
       if (!response.ok) this.metrics.refusedSubscribes.inc({ code: response.error.code });
-      (ack as AckFn<SubscribeAck>)(response);
+      (ack as Acknowledge<SubscribeAck>)(response);
     };
     const session = this.sessions.get(socketId);
     if (!session) return;
     const request = parseRequest(subscribeRequestSchema, body);
-    if (!request.ok) return reply(refused('invalid', request.message));
+    if (!request.ok) return reply(refusal('invalid', request.message));
     const { storyId, since } = request.value;
     if (
       !session.subscriptions.has(storyId) &&
       session.subscriptions.size >= this.options.maxSubscriptionsPerSocket
     ) {
       return reply(
-        refused(
+        refusal(
           'invalid',
           `at most ${this.options.maxSubscriptionsPerSocket} stories per connection`,
         ),
@@ -148,29 +139,29 @@ export class SubscriptionService {
     if (isCurrent()) session.subscriptions.delete(storyId);
     switch (outcome.kind) {
       case 'not-found':
-        return reply(refused('not-found', `story ${storyId} does not exist`));
+        return reply(refusal('not-found', `story ${storyId} does not exist`));
       case 'forbidden':
         return reply(
-          refused(
+          refusal(
             'forbidden',
             `story ${storyId} is private: a reader token granting it is required`,
           ),
         );
       case 'cancelled':
         return reply(
-          refused('invalid', 'superseded by a later subscribe or unsubscribe of the same story'),
+          refusal('invalid', 'superseded by a later subscribe or unsubscribe of the same story'),
         );
       case 'unavailable':
-        return reply(refused('unavailable', `could not subscribe now, retry: ${outcome.reason}`));
+        return reply(refusal('unavailable', `could not subscribe now, retry: ${outcome.reason}`));
     }
   }
 
   unsubscribe(socketId: string, body: unknown, ack: unknown): void {
     const reply = (response: UnsubscribeAck) => {
-      if (typeof ack === 'function') (ack as AckFn<UnsubscribeAck>)(response);
+      if (typeof ack === 'function') (ack as Acknowledge<UnsubscribeAck>)(response);
     };
     const request = parseRequest(unsubscribeRequestSchema, body);
-    if (!request.ok) return reply(refused('invalid', request.message));
+    if (!request.ok) return reply(refusal('invalid', request.message));
     const session = this.sessions.get(socketId);
     if (session) this.drop(session, request.value.storyId);
     reply({ ok: true, storyId: request.value.storyId });

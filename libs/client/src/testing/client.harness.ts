@@ -26,17 +26,18 @@ export class ClientHarness {
 
   private constructor(readonly gateway: GatewayEmulator) {}
 
-  static async start(): Promise<ClientHarness> {
-    return new ClientHarness(await GatewayEmulator.start());
+  static async start(
+    options?: Parameters<typeof GatewayEmulator.start>[1],
+  ): Promise<ClientHarness> {
+    return new ClientHarness(await GatewayEmulator.start(0, options));
   }
 
-  /** A client of the emulated gateway that reconnects quickly. */
+  /** A client of the emulated gateway that reconnects quickly (over the SDK's default transports). */
   connect(options: Partial<LivefeedClientOptions> = {}): LivefeedClient {
     const client = createLivefeedClient({
       url: this.gateway.url,
       ...options,
       ioOptions: {
-        transports: ['websocket'],
         reconnectionDelay: 20,
         reconnectionDelayMax: 100,
         ...options.ioOptions,

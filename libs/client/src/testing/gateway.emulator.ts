@@ -2,8 +2,20 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EventData, EventType, StoryEvent, StoryState } from '@livefeed/domain';
 import { evolve } from '@livefeed/domain/story.evolve';
+import {
+  type AckErrorCode,
+  type ClientToServerEvents,
+  type ReconnectMessage,
+  refusal,
+  type ServerToClientEvents,
+  type SubscribeAck,
+  type SubscribeRequest,
+} from '@livefeed/protocol';
 import { Server, type Socket } from 'socket.io';
-import type { SubscribeAck, SubscribeRequest } from '../protocol.types';
+
+type EmulatorServer = Server<ClientToServerEvents, ServerToClientEvents>;
+type EmulatorSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+type Transport = 'polling' | 'websocket';
 
 /** What a live broadcast does to the next event: the faults a client must survive. */
 export type Broadcast = 'send' | 'drop' | 'duplicate' | 'resend-all' | 'unknown-type';
@@ -36,19 +48,31 @@ export class GatewayEmulator {
   liveOvertakesSnapshot = false;
   /** Refuse every handshake, as an authenticating middleware does. */
   refuseHandshakes = false;
+  /** How many of the next engine.io handshakes are refused (HTTP 403), as an instance shutting down does. */
+  refusedHandshakes = 0;
+  /** How many of the next subscribes are refused `unavailable`, as while the database is down. */
+  unavailableSubscribes = 0;
+  /** The transport of each connection, as it was when the connection was made. */
+  readonly transports: Transport[] = [];
   /** Tokens and the private stories they grant. */
   readonly grants = new Map<string, string[]>();
   private readonly logs = new Map<string, StoryEvent[]>();
   private readonly privateStories = new Set<string>();
   private readonly broadcasts: Broadcast[] = [];
-  private io: Server | null = null;
+  private io: EmulatorServer | null = null;
   private http: HttpServer | null = null;
 
-  private constructor(private port: number) {}
+  private constructor(
+    private port: number,
+    private readonly serverTransports: readonly Transport[],
+  ) {}
 
-  /** Starts on `port` (0: any free port). */
-  static async start(port = 0): Promise<GatewayEmulator> {
-    const emulator = new GatewayEmulator(port);
+  /** Starts on `port` (0: any free port), serving the transports given (both by default). */
+  static async start(
+    port = 0,
+    { transports = ['polling', 'websocket'] }: { transports?: readonly Transport[] } = {},
+  ): Promise<GatewayEmulator> {
+    const emulator = new GatewayEmulator(port, transports);
     await emulator.listen();
     return emulator;
   }
@@ -119,6 +143,30 @@ export class GatewayEmulator {
     this.io?.disconnectSockets(true);
   }
 
+  /**
+   * Tells every client to reconnect elsewhere, as the gateway does before it shuts down; with `close`, then
+   * closes the connections at the transport level, as the gateway does (clients would reconnect by themselves,
+   * after socket.io's reconnection delay).
+   */
+  askToReconnect({ delayMs = 0, close = false }: { delayMs?: number; close?: boolean } = {}): void {
+    const io = this.io;
+    if (!io) return;
+    const hint: ReconnectMessage = { reason: 'shutting down', delayMs };
+    io.emit('reconnect', hint);
+    if (close) for (const socket of io.sockets.sockets.values()) socket.conn.close();
+  }
+
+  /**
+   * Withdraws a story from every connection following it, as the gateway does when a token expires; with
+   * `keepSending`, its events still go out, to show that the client stops on its own.
+   */
+  revoke(storyId: string, { keepSending = false }: { keepSending?: boolean } = {}): void {
+    const io = this.io;
+    if (!io) return;
+    io.in(room(storyId)).emit('revoked', { storyId, reason: 'token-expired' });
+    if (!keepSending) io.in(room(storyId)).socketsLeave(room(storyId));
+  }
+
   /** Closes the server, as a crashed or stopped process. */
   async stop(): Promise<void> {
     const io = this.io;
@@ -130,7 +178,15 @@ export class GatewayEmulator {
   /** Starts a new server on the port of the last one, with the same logs (after `stop()`). */
   async listen(): Promise<void> {
     const http = createServer();
-    const io = new Server(http, { serveClient: false });
+    const io: EmulatorServer = new Server(http, {
+      serveClient: false,
+      transports: [...this.serverTransports],
+      allowRequest: (_req, callback) => {
+        if (this.refusedHandshakes <= 0) return callback(null, true);
+        this.refusedHandshakes -= 1;
+        callback('shutting down', false);
+      },
+    });
     io.use((_socket, next) => next(this.refuseHandshakes ? new Error('unauthorized') : undefined));
     io.on('connection', (socket) => this.accept(socket));
     await new Promise<void>((resolve, reject) => {
@@ -142,8 +198,9 @@ export class GatewayEmulator {
     this.io = io;
   }
 
-  private accept(socket: Socket): void {
+  private accept(socket: EmulatorSocket): void {
     const token: unknown = socket.handshake.auth?.token;
+    this.transports.push(socket.conn.transport.name as Transport);
     socket.on('subscribe', (request: SubscribeRequest, ack: (ack: SubscribeAck) => void) => {
       this.subscribes.push({
         socketId: socket.id,
@@ -151,10 +208,13 @@ export class GatewayEmulator {
         since: request?.since,
       });
       const { storyId, since } = request ?? {};
-      const refuse = (code: string, message: string) =>
-        ack({ ok: false, error: { code, message } });
+      const refuse = (code: AckErrorCode, message: string) => ack(refusal(code, message));
       if (since !== undefined && !(Number.isInteger(since) && since >= 0))
         return refuse('invalid', 'bad since');
+      if (this.unavailableSubscribes > 0) {
+        this.unavailableSubscribes -= 1;
+        return refuse('unavailable', 'could not subscribe now, retry: database down');
+      }
       const log = this.logs.get(storyId);
       if (!log) return refuse('not-found', `story ${storyId} does not exist`);
       const granted = typeof token === 'string' && (this.grants.get(token) ?? []).includes(storyId);
@@ -165,10 +225,10 @@ export class GatewayEmulator {
       const catchUp = () => {
         if (since === undefined && this.liveOvertakesSnapshot && version > 1) {
           socket.emit('event', log[version - 1]);
-          const story = log.slice(0, version - 1).reduce<StoryState | null>(evolve, null);
+          const story = log.slice(0, version - 1).reduce<StoryState | null>(evolve, null)!;
           socket.emit('snapshot', { storyId, version: version - 1, story });
         } else if (since === undefined || since > version) {
-          socket.emit('snapshot', { storyId, version, story: this.stateOf(storyId) });
+          socket.emit('snapshot', { storyId, version, story: this.stateOf(storyId)! });
         } else {
           for (const event of log.slice(since)) socket.emit('event', event);
         }
@@ -180,10 +240,10 @@ export class GatewayEmulator {
       if (!this.ackFirst) answer({ ok: true, storyId, version });
       this.announceAudience(storyId);
     });
-    socket.on('unsubscribe', (request: { storyId: string }, ack?: (ack: unknown) => void) => {
+    socket.on('unsubscribe', (request, ack) => {
       this.unsubscribes.push({ socketId: socket.id, storyId: request?.storyId });
       if (!this.ignoreUnsubscribe) void socket.leave(room(request.storyId));
-      ack?.({ ok: true });
+      ack?.({ ok: true, storyId: request.storyId });
       this.announceAudience(request.storyId);
     });
     socket.on('disconnecting', () => {
@@ -215,7 +275,11 @@ export class GatewayEmulator {
         for (const e of this.logs.get(event.storyId) ?? []) to().emit('event', e);
         return;
       case 'unknown-type':
-        return void to().emit('event', { ...event, type: 'story.archived' });
+        // Off the protocol on purpose: an event type this client's domain does not know.
+        return void to().emit('event', {
+          ...event,
+          type: 'story.archived',
+        } as unknown as StoryEvent);
     }
   }
 }

@@ -1,0 +1,258 @@
+import type {
+  AudienceMessage,
+  ClientToServerEvents,
+  EventMessage,
+  ReconnectMessage,
+  RevokedMessage,
+  ServerToClientEvents,
+  SnapshotMessage,
+  SubscribeAck,
+  SubscribeRequest,
+} from '@livefeed/protocol';
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import type { LivefeedClientOptions } from './client.types';
+
+/** The client's socket, typed by the protocol. */
+export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/**
+ * WebSocket first, so that one TCP connection carries the whole session and any instance behind a
+ * load balancer without sticky sessions can serve it; HTTP long-polling (which needs every request
+ * of a session to reach the same instance) only where WebSockets cannot get through.
+ */
+export const DEFAULT_IO_OPTIONS: Readonly<Partial<ManagerOptions & SocketOptions>> = {
+  transports: ['websocket', 'polling'],
+  tryAllTransports: true,
+};
+
+/** While moving off an instance that asked for it, reconnection retries start this soon and cap here. */
+const MOVE_RETRY_MIN_MS = 50;
+const MOVE_RETRY_MAX_MS = 1000;
+/** After this many quick retries the configured delays apply again (every instance may be down). */
+const MOVE_QUICK_ATTEMPTS = 10;
+/** A `reconnect` hint asking to wait longer than this is waited this long. */
+const MAX_HINT_DELAY_MS = 60_000;
+
+/** What the connection reports to the client. */
+export interface ConnectionListener {
+  connected(): void;
+  disconnected(): void;
+  /** The gateway refused the connection for good (its handshake middleware said no). */
+  connectFailed(error: Error): void;
+  snapshot(message: SnapshotMessage): void;
+  event(event: EventMessage): void;
+  audience(message: AudienceMessage): void;
+  revoked(message: RevokedMessage): void;
+}
+
+/**
+ * The socket under a client: sends the protocol's requests, hands on what the gateway pushes (checked
+ * for the fields the client relies on), and reconnects where socket.io alone would not, or not soon
+ * enough: after the server closed the socket, and at once when an instance asks its readers to move.
+ */
+export class GatewayConnection {
+  private readonly socket: ClientSocket;
+  /** Whether the socket was created here (else it was injected, and is left connected on close). */
+  readonly owned: boolean;
+  private readonly backoff: Backoff;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** The configured reconnection delays, while quicker ones are in force for a move. */
+  private configuredDelays: { min: number; max: number } | null = null;
+  private closed = false;
+
+  constructor(
+    options: LivefeedClientOptions,
+    private readonly listener: ConnectionListener,
+    private readonly ackTimeoutMs: number,
+  ) {
+    this.owned = options.socket === undefined;
+    this.socket = (options.socket as ClientSocket | undefined) ?? createSocket(options);
+    if (options.socket && options.token !== undefined) this.socket.auth = authOf(options.token);
+    this.backoff = new Backoff(options.ioOptions);
+    this.socket.on('connect', this.onConnect);
+    this.socket.on('disconnect', this.onDisconnect);
+    this.socket.on('connect_error', this.onConnectError);
+    this.socket.on('snapshot', this.onSnapshot);
+    this.socket.on('event', this.onEvent);
+    this.socket.on('audience', this.onAudience);
+    this.socket.on('revoked', this.onRevoked);
+    this.socket.on('reconnect', this.onReconnectHint);
+    this.socket.io.on('reconnect_attempt', this.onReconnectAttempt);
+  }
+
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
+  /** Sends `subscribe`; `onAck` gets the acknowledgement, or an error when none came in time. */
+  subscribe(request: SubscribeRequest, onAck: (result: SubscribeAck | Error) => void): void {
+    // socket.io would buffer it and send it on connect, where every channel subscribes anyway.
+    if (!this.socket.connected) return;
+    this.socket.timeout(this.ackTimeoutMs).emit('subscribe', request, (error, ack) => {
+      onAck(error ?? (isAck(ack) ? ack : new Error('malformed subscribe acknowledgement')));
+    });
+  }
+
+  unsubscribe(storyId: string): void {
+    // Unacknowledged on purpose: nothing waits on it, and the server forgets subscriptions on disconnect.
+    if (this.socket.connected) this.socket.emit('unsubscribe', { storyId }, () => undefined);
+  }
+
+  /** Stops listening; disconnects the socket when the client created it. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.restoreDelays();
+    this.socket.off('connect', this.onConnect);
+    this.socket.off('disconnect', this.onDisconnect);
+    this.socket.off('connect_error', this.onConnectError);
+    this.socket.off('snapshot', this.onSnapshot);
+    this.socket.off('event', this.onEvent);
+    this.socket.off('audience', this.onAudience);
+    this.socket.off('revoked', this.onRevoked);
+    this.socket.off('reconnect', this.onReconnectHint);
+    this.socket.io.off('reconnect_attempt', this.onReconnectAttempt);
+    if (this.owned) this.socket.disconnect();
+  }
+
+  private readonly onConnect = (): void => {
+    this.backoff.reset();
+    this.restoreDelays();
+    this.listener.connected();
+  };
+
+  private readonly onDisconnect = (reason: Socket.DisconnectReason): void => {
+    this.listener.disconnected();
+    // socket.io does not reconnect by itself when the server closed the socket (e.g. a gateway shutting
+    // down); readers still expect to come back, possibly on another instance.
+    if (reason === 'io server disconnect' && this.reconnects()) {
+      this.connectIn(this.backoff.next());
+    }
+  };
+
+  private readonly onConnectError = (error: Error): void => {
+    // While `active`, socket.io keeps retrying on its own; otherwise the server refused us (middleware).
+    if (!this.socket.active) this.listener.connectFailed(error);
+  };
+
+  private readonly onSnapshot = (message: SnapshotMessage): void => {
+    if (hasStoryId(message)) this.listener.snapshot(message);
+  };
+
+  private readonly onEvent = (event: EventMessage): void => {
+    if (hasStoryId(event)) this.listener.event(event);
+  };
+
+  private readonly onAudience = (message: AudienceMessage): void => {
+    if (hasStoryId(message)) this.listener.audience(message);
+  };
+
+  private readonly onRevoked = (message: RevokedMessage): void => {
+    if (hasStoryId(message)) this.listener.revoked(message);
+  };
+
+  /**
+   * The instance is going away and will close the connection: leave now rather than when the
+   * transport notices, then wait socket.io's reconnection delay. Retries stay quick for a while, as
+   * the first attempt may reach the leaving instance again through the load balancer.
+   */
+  private readonly onReconnectHint = (hint: ReconnectMessage): void => {
+    if (!this.reconnects()) return;
+    const asked = typeof hint === 'object' && hint !== null ? Number(hint.delayMs) : 0;
+    const delay = Number.isFinite(asked) ? Math.min(Math.max(0, asked), MAX_HINT_DELAY_MS) : 0;
+    const manager = this.socket.io;
+    this.configuredDelays ??= {
+      min: manager.reconnectionDelay(),
+      max: manager.reconnectionDelayMax(),
+    };
+    manager.reconnectionDelay(MOVE_RETRY_MIN_MS);
+    manager.reconnectionDelayMax(MOVE_RETRY_MAX_MS);
+    // Stops socket.io's own reconnection too: the connection is opened again here, after `delay`.
+    this.socket.disconnect();
+    this.connectIn(delay);
+  };
+
+  private readonly onReconnectAttempt = (attempt: number): void => {
+    if (attempt >= MOVE_QUICK_ATTEMPTS) this.restoreDelays();
+  };
+
+  private connectIn(delayMs: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      if (!this.closed && !this.socket.connected) this.socket.connect();
+    }, delayMs);
+  }
+
+  private reconnects(): boolean {
+    return !this.closed && this.socket.io.reconnection();
+  }
+
+  private restoreDelays(): void {
+    const delays = this.configuredDelays;
+    if (!delays) return;
+    this.configuredDelays = null;
+    this.socket.io.reconnectionDelay(delays.min);
+    this.socket.io.reconnectionDelayMax(delays.max);
+  }
+}
+
+function createSocket(options: LivefeedClientOptions): ClientSocket {
+  const ioOptions: Partial<ManagerOptions & SocketOptions> = {
+    ...DEFAULT_IO_OPTIONS,
+    ...options.ioOptions,
+    ...(options.token === undefined ? {} : { auth: authOf(options.token) }),
+  };
+  return options.url === undefined ? io(ioOptions) : io(options.url, ioOptions);
+}
+
+function authOf(token: NonNullable<LivefeedClientOptions['token']>): Socket['auth'] {
+  if (typeof token === 'string') return { token };
+  return (cb: (data: object) => void) => {
+    Promise.resolve()
+      .then(token)
+      .then(
+        (value) => cb(value ? { token: value } : {}),
+        () => cb({}),
+      );
+  };
+}
+
+/** Capped exponential delays with jitter, from socket.io's own reconnection settings. */
+class Backoff {
+  private readonly min: number;
+  private readonly max: number;
+  private attempts = 0;
+
+  constructor(ioOptions: LivefeedClientOptions['ioOptions']) {
+    this.min = ioOptions?.reconnectionDelay ?? 1000;
+    this.max = ioOptions?.reconnectionDelayMax ?? 5000;
+  }
+
+  next(): number {
+    const delay = Math.min(this.max, this.min * 2 ** this.attempts++);
+    return delay / 2 + Math.random() * (delay / 2);
+  }
+
+  reset(): void {
+    this.attempts = 0;
+  }
+}
+
+// What the gateway sends is checked for what the client relies on: an older or newer gateway, or a
+// proxy in between, may send something else.
+
+function hasStoryId<T>(value: T): value is T & { storyId: string } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { storyId?: unknown }).storyId === 'string'
+  );
+}
+
+function isAck(value: unknown): value is SubscribeAck {
+  if (typeof value !== 'object' || value === null) return false;
+  const ack = value as { ok?: unknown; version?: unknown; error?: unknown };
+  if (ack.ok === true) return Number.isInteger(ack.version);
+  return ack.ok === false && typeof ack.error === 'object' && ack.error !== null;
+}
