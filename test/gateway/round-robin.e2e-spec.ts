@@ -2,7 +2,7 @@ import type { StoryState } from '@livefeed/client';
 import { expectEventually } from '@livefeed/common/testing';
 import { type Follower, Followers, range, versionsHeld } from '../support/followers';
 import { isolatedWorld, type RawReport, storyScript } from '../support/livefeed';
-import { type AppProcess, startApp } from '../support/processes';
+import { type AppProcess, startApp, stopAll } from '../support/processes';
 import { RoundRobinProxy } from '../support/round-robin-proxy';
 
 /**
@@ -63,13 +63,7 @@ beforeAll(async () => {
 afterAll(async () => {
   followers.closeAll();
   await proxy?.close();
-  await Promise.all(
-    processes.splice(0).map(async (p) => {
-      const timer = setTimeout(() => p.kill('SIGKILL'), 10_000);
-      await p.stop();
-      clearTimeout(timer);
-    }),
-  );
+  await stopAll(processes.splice(0));
   await world?.close();
 });
 

@@ -1,12 +1,12 @@
 import type { Msg } from '@nats-io/nats-core';
 import { expectEventually } from '@livefeed/common/testing';
-import { type AppProcess, startApp } from '../support/processes';
+import { AppFleet, type AppProcess } from '../support/processes';
 import { isolatedWorld, type RawReport, workload } from '../support/livefeed';
 
 jest.setTimeout(180_000);
 
 let world: Awaited<ReturnType<typeof isolatedWorld>>;
-const running = new Set<AppProcess>();
+const fleet = new AppFleet();
 const seenVersions = new Map<string, Set<number>>();
 
 beforeAll(async () => {
@@ -20,20 +20,14 @@ beforeAll(async () => {
     },
   });
 });
-afterEach(async () => {
-  await Promise.all([...running].map((p) => p.stop()));
-  running.clear();
-});
+afterEach(() => fleet.stopAll());
 afterAll(async () => {
   await world?.close();
 });
 
 async function ingest(env: Record<string, string> = {}): Promise<AppProcess> {
-  // A short ack wait: what a killed worker held comes back in seconds, not 30.
-  const p = await startApp('ingest', { ...world.env, LIVEFEED_ACK_WAIT_MS: '3000', ...env });
-  running.add(p);
-  void p.exited.then(() => running.delete(p));
-  return p;
+  // A shorter ack wait than the default: what a killed worker held comes back sooner.
+  return fleet.start('ingest', { ...world.env, LIVEFEED_ACK_WAIT_MS: '3000', ...env });
 }
 
 async function outcomesFor(prefix: string): Promise<number> {

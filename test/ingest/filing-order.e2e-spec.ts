@@ -1,6 +1,6 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { expectEventually } from '@livefeed/common/testing';
-import { type AppProcess, startApp } from '../support/processes';
+import { AppFleet, type AppProcess } from '../support/processes';
 import { isolatedWorld, type RawReport } from '../support/livefeed';
 
 /**
@@ -13,24 +13,18 @@ import { isolatedWorld, type RawReport } from '../support/livefeed';
 jest.setTimeout(240_000);
 
 let world: Awaited<ReturnType<typeof isolatedWorld>>;
-const running = new Set<AppProcess>();
+const fleet = new AppFleet();
 
 beforeAll(async () => {
   world = await isolatedWorld();
 });
-afterEach(async () => {
-  await Promise.all([...running].map((p) => p.stop()));
-  running.clear();
-});
+afterEach(() => fleet.stopAll());
 afterAll(async () => {
   await world?.close();
 });
 
 async function ingest(env: Record<string, string> = {}): Promise<AppProcess> {
-  const p = await startApp('ingest', { ...world.env, ...env });
-  running.add(p);
-  void p.exited.then(() => running.delete(p));
-  return p;
+  return fleet.start('ingest', { ...world.env, ...env });
 }
 
 async function kill(p: AppProcess): Promise<void> {

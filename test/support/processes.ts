@@ -83,3 +83,38 @@ export async function startApp(
     },
   };
 }
+
+/** Stops every process with SIGTERM, and SIGKILLs one that has not exited within `killAfterMs`. */
+export async function stopAll(
+  processes: readonly AppProcess[],
+  killAfterMs = 10_000,
+): Promise<void> {
+  await Promise.all(
+    processes.map(async (p) => {
+      const timer = setTimeout(() => p.kill('SIGKILL'), killAfterMs);
+      await p.stop();
+      clearTimeout(timer);
+    }),
+  );
+}
+
+/** The app processes a test file started: each test's are stopped after it, whatever happened. */
+export class AppFleet {
+  private readonly running = new Set<AppProcess>();
+
+  async start(
+    app: 'ingest' | 'gateway',
+    env: Record<string, string>,
+    options?: Parameters<typeof startApp>[2],
+  ): Promise<AppProcess> {
+    const p = await startApp(app, env, options);
+    this.running.add(p);
+    void p.exited.then(() => this.running.delete(p));
+    return p;
+  }
+
+  async stopAll(): Promise<void> {
+    await stopAll([...this.running]);
+    this.running.clear();
+  }
+}
