@@ -62,41 +62,34 @@ export function asyncApiDocument(version: string): JsonObject {
       },
     },
     channels: {
-      reports: {
-        address: '{root}.reports.{storyId}',
-        title: 'Reports in',
-        description: `Captured by the JetStream stream \`<ROOT>_REPORTS\` (subjects \`<root>.reports.>\`, file storage, kept by limits, duplicate window 2 minutes) and read by ingest's durable pull consumer \`ingest\` (explicit acks, ack wait \`LIVEFEED_ACK_WAIT_MS\`, unlimited deliveries). At most ${LIMITS.reportBytes} bytes.`,
-        parameters: { root: rootParameter, storyId: storyIdParameter },
-        servers: [ref('#/servers/nats')],
-        messages: { report: msg('report') },
-      },
-      events: {
-        address: '{root}.events.{storyId}',
-        title: 'Events out',
-        description:
-          "Every committed event, published after its commit on the JetStream stream `<ROOT>_EVENTS` (subjects `<root>.events.>`, file storage, events older than `LIVEFEED_EVENTS_MAX_AGE_DAYS` dropped). Each gateway reads it with its own ordered consumer. A story's events may arrive out of version order or twice (several ingest workers, a re-publish after a crash): order by `version` and drop versions already held.",
-        parameters: { root: rootParameter, storyId: storyIdParameter },
-        servers: [ref('#/servers/nats')],
-        messages: { event: msg('event') },
-      },
-      rejections: {
-        address: '{root}.rejections.{storyId}',
-        title: 'Rejections',
-        description:
-          'Core NATS, not stored by JetStream: the recorded outcome (`GET /api/reports/:reportId`) is the record. `storyId` is `_` when the report named no usable story id.',
-        parameters: { root: rootParameter, storyId: storyIdParameter },
-        servers: [ref('#/servers/nats')],
-        messages: { rejection: msg('rejection') },
-      },
-      audience: {
-        address: '{root}.audience',
-        title: 'Audience counts between gateways',
-        description:
-          'Core NATS, internal: every gateway instance announces its own subscribers per story every second; an instance not heard from for 5 s no longer counts.',
-        parameters: { root: rootParameter },
-        servers: [ref('#/servers/nats')],
-        messages: { announcement: msg('audienceAnnouncement') },
-      },
+      reports: natsChannel(
+        '{root}.reports.{storyId}',
+        'Reports in',
+        `Captured by the JetStream stream \`<ROOT>_REPORTS\` (subjects \`<root>.reports.>\`, file storage, kept by limits, duplicate window 2 minutes) and read by ingest's durable pull consumer \`ingest\` (explicit acks, ack wait \`LIVEFEED_ACK_WAIT_MS\`, unlimited deliveries). At most ${LIMITS.reportBytes} bytes.`,
+        'report',
+        'report',
+      ),
+      events: natsChannel(
+        '{root}.events.{storyId}',
+        'Events out',
+        "Every committed event, published after its commit on the JetStream stream `<ROOT>_EVENTS` (subjects `<root>.events.>`, file storage, events older than `LIVEFEED_EVENTS_MAX_AGE_DAYS` dropped). Each gateway reads it with its own ordered consumer. A story's events may arrive out of version order or twice (several ingest workers, a re-publish after a crash): order by `version` and drop versions already held.",
+        'event',
+        'event',
+      ),
+      rejections: natsChannel(
+        '{root}.rejections.{storyId}',
+        'Rejections',
+        'Core NATS, not stored by JetStream: the recorded outcome (`GET /api/reports/:reportId`) is the record. `storyId` is `_` when the report named no usable story id.',
+        'rejection',
+        'rejection',
+      ),
+      audience: natsChannel(
+        '{root}.audience',
+        'Audience counts between gateways',
+        'Core NATS, internal: every gateway instance announces its own subscribers per story every second; an instance not heard from for 5 s no longer counts.',
+        'announcement',
+        'audienceAnnouncement',
+      ),
       socket: {
         address: '/',
         title: 'socket.io, default namespace',
@@ -287,5 +280,25 @@ export function asyncApiDocument(version: string): JsonObject {
         ),
       },
     },
+  };
+}
+
+/** A NATS channel of the document: its subject (with its parameters), what it is, its one message. */
+function natsChannel(
+  address: string,
+  title: string,
+  description: string,
+  name: string,
+  message: string,
+): JsonObject {
+  const parameters: JsonObject = { root: rootParameter };
+  if (address.includes('{storyId}')) parameters.storyId = storyIdParameter;
+  return {
+    address,
+    title,
+    description,
+    parameters,
+    servers: [ref('#/servers/nats')],
+    messages: { [name]: msg(message) },
   };
 }

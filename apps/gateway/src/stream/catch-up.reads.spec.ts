@@ -1,18 +1,6 @@
 import type { StoryEvent } from '@livefeed/domain';
 import { CatchUpReads } from './catch-up.reads';
-
-function eventAt(version: number): StoryEvent {
-  return {
-    storyId: 'karabakh-day-6',
-    version,
-    type: 'entry.posted',
-    data: { entryId: `e${version}`, body: `<p>${version}</p>`, kind: 'update' },
-    reportId: `rpt-${version}`,
-    author: 'desk:caucasus',
-    occurredAt: '2026-11-24T08:15:00.000Z',
-    recordedAt: '2026-11-24T08:15:00.412Z',
-  } as StoryEvent;
-}
+import { eventAt } from './testing/stream.fixtures';
 
 /** A story log of `length` events whose reads wait until released. */
 function database(length: number) {

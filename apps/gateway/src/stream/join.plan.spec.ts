@@ -1,40 +1,6 @@
-import type { StoryEvent, StoryState } from '@livefeed/domain';
-import { planJoin, type JoinProgress, type JoinView, type Visibility } from './join.plan';
-
-const STORY = 'karabakh-day-6';
-
-function eventAt(version: number): StoryEvent {
-  return {
-    storyId: STORY,
-    version,
-    type: 'entry.posted',
-    data: { entryId: `e${version}`, body: `<p>${version}</p>`, kind: 'update' },
-    reportId: `rpt-${version}`,
-    author: 'desk:caucasus',
-    occurredAt: '2026-11-24T08:15:00.000Z',
-    recordedAt: '2026-11-24T08:15:00.412Z',
-  } as StoryEvent;
-}
-
-/** Events `from`..`to`, inclusive. */
-function events(from: number, to: number): StoryEvent[] {
-  return Array.from({ length: to - from + 1 }, (_, i) => eventAt(from + i));
-}
-
-function stateAt(version: number, visibility: Visibility = 'public'): StoryState {
-  return {
-    id: STORY,
-    title: 'Day 6',
-    summary: null,
-    status: 'live',
-    visibility,
-    version,
-    openedAt: '2026-11-24T08:00:00.000Z',
-    updatedAt: '2026-11-24T08:15:00.000Z',
-    entries: [],
-    figures: [],
-  };
-}
+import type { StoryEvent } from '@livefeed/domain';
+import { planJoin, type JoinProgress, type JoinView } from './join.plan';
+import { eventAt, events, stateAt } from './testing/stream.fixtures';
 
 /** A loaded story at version 20, nothing cached. */
 function view(overrides: Partial<JoinView> = {}): JoinView {

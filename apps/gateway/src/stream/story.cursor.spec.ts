@@ -2,21 +2,7 @@ import type { StoryEvent } from '@livefeed/domain';
 import { backoffDelay } from '@livefeed/messaging';
 import { StoryCursor, type CursorPorts, type Sleeper } from './story.cursor';
 import type { StreamLimits } from './stream.limits';
-
-const STORY = 'karabakh-day-6';
-
-function eventAt(version: number, storyId = STORY): StoryEvent {
-  return {
-    storyId,
-    version,
-    type: 'entry.posted',
-    data: { entryId: `e${version}`, body: `<p>${version}</p>`, kind: 'update' },
-    reportId: `rpt-${version}`,
-    author: 'desk:caucasus',
-    occurredAt: '2026-11-24T08:15:00.000Z',
-    recordedAt: '2026-11-24T08:15:00.412Z',
-  } as StoryEvent;
-}
+import { STORY, eventAt } from './testing/stream.fixtures';
 
 /** Sleeps that last until the test wakes them: the test decides when time has passed. */
 class ManualSleeper implements Sleeper {

@@ -2,36 +2,7 @@ import fc from 'fast-check';
 import type { StoryEvent, StoryState } from '@livefeed/domain';
 import { StoryStream, type JoinOutcome, type StreamPorts, type Visibility } from './story.stream';
 import type { StreamLimits } from './stream.limits';
-
-const STORY = 'karabakh-day-6';
-
-function eventAt(version: number, storyId = STORY): StoryEvent {
-  return {
-    storyId,
-    version,
-    type: 'entry.posted',
-    data: { entryId: `e${version}`, body: `<p>${version}</p>`, kind: 'update' },
-    reportId: `rpt-${version}`,
-    author: 'desk:caucasus',
-    occurredAt: '2026-11-24T08:15:00.000Z',
-    recordedAt: '2026-11-24T08:15:00.412Z',
-  } as StoryEvent;
-}
-
-function stateAt(version: number, visibility: Visibility = 'public'): StoryState {
-  return {
-    id: STORY,
-    title: 'Day 6',
-    summary: null,
-    status: 'live',
-    visibility,
-    version,
-    openedAt: '2026-11-24T08:00:00.000Z',
-    updatedAt: '2026-11-24T08:15:00.000Z',
-    entries: [],
-    figures: [],
-  };
-}
+import { STORY, eventAt, stateAt } from './testing/stream.fixtures';
 
 type Received = { name: 'snapshot'; version: number } | { name: 'event'; version: number };
 
