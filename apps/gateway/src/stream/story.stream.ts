@@ -196,10 +196,10 @@ export class StoryStream {
       case 'refuse':
         return plan.outcome;
       case 'ahead':
-        return this.commit(request, plan.holds, undefined, []);
+        return this.admit(request, plan.holds, undefined, []);
       case 'events':
         this.ports.caughtUp?.(plan.events.length, plan.source);
-        return this.commit(request, plan.after, undefined, plan.events);
+        return this.admit(request, plan.after, undefined, plan.events);
       case 'snapshot':
         if (plan.foldError !== undefined)
           this.ports.warn?.('could not fold a snapshot forward', {
@@ -207,12 +207,12 @@ export class StoryStream {
             error: plan.foldError,
           });
         if (plan.folded) this.snapshot = plan.snapshot;
-        return this.commit(request, plan.snapshot.version, plan.snapshot, plan.events);
+        return this.admit(request, plan.snapshot.version, plan.snapshot, plan.events);
     }
   }
 
   /** Synchronous from the acknowledgement to joining the room: no broadcast can slip in between. */
-  private commit(
+  private admit(
     request: JoinRequest,
     base: number,
     snapshot: StoryState | undefined,

@@ -156,7 +156,7 @@ export class ReportPipeline {
     }
     const now = this.clock().toISOString();
     const started = performance.now();
-    let results: Outcome[];
+    let results: LaneResult[];
     try {
       results = await this.commit(pending, now);
       for (const { rejection } of invalid) {
@@ -207,7 +207,7 @@ export class ReportPipeline {
   }
 
   /** One transaction for the batch; when it fails for a non-transient reason, one per report. */
-  private async commit(pending: readonly Pending[], now: string): Promise<Outcome[]> {
+  private async commit(pending: readonly Pending[], now: string): Promise<LaneResult[]> {
     if (pending.length === 0) return [];
     const items = pending.map((p) => p.item);
     try {
@@ -216,7 +216,7 @@ export class ReportPipeline {
       if (isRetryableDatabaseError(error)) throw error;
       this.log.warn({ err: error }, 'batch commit failed; retrying its reports one by one');
     }
-    const results: Outcome[] = [];
+    const results: LaneResult[] = [];
     for (const item of items) {
       try {
         results.push(...(await this.store.commitBatch([item], now, this.policy)));
@@ -229,7 +229,7 @@ export class ReportPipeline {
     return results;
   }
 
-  private publish(results: readonly Outcome[]): Promise<void> {
+  private publish(results: readonly LaneResult[]): Promise<void> {
     const events: StoryEvent[] = [];
     for (const r of results) {
       if (r.kind === 'accepted') {
@@ -251,7 +251,7 @@ export class ReportPipeline {
     message.nak(delayMs);
   }
 
-  private settle(message: InboundReport, reportId: string, result: Outcome): void {
+  private settle(message: InboundReport, reportId: string, result: LaneResult): void {
     if (result.kind === 'failed' || result.kind === 'waiting') {
       return; // handed back right after the commit
     } else if (result.kind === 'deferred') {
@@ -268,4 +268,4 @@ interface Failed {
   readonly kind: 'failed';
   readonly error: unknown;
 }
-type Outcome = BatchResult | Failed;
+type LaneResult = BatchResult | Failed;
