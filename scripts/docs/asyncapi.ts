@@ -37,6 +37,30 @@ function message(
   return { name, summary, contentType: 'application/json', payload, ...extra };
 }
 
+/** An operation on one channel with one message (and, for a request, the reply on the same channel). */
+function operation(
+  action: 'send' | 'receive',
+  channelName: string,
+  messageName: string,
+  more: { readonly summary?: string; readonly description?: string; readonly reply?: string } = {},
+): JsonObject {
+  const { reply, ...text } = more;
+  return {
+    action,
+    channel: channel(channelName),
+    ...text,
+    messages: [ref(`#/channels/${channelName}/messages/${messageName}`)],
+    ...(reply
+      ? {
+          reply: {
+            channel: channel(channelName),
+            messages: [ref(`#/channels/${channelName}/messages/${reply}`)],
+          },
+        }
+      : {}),
+  };
+}
+
 export function asyncApiDocument(version: string): JsonObject {
   return {
     asyncapi: '3.0.0',
@@ -108,85 +132,39 @@ export function asyncApiDocument(version: string): JsonObject {
       },
     },
     operations: {
-      receiveReport: {
-        action: 'receive',
-        channel: channel('reports'),
+      receiveReport: operation('receive', 'reports', 'report', {
         summary: 'Ingest decides each report: exactly one event, or one rejection.',
-        messages: [ref('#/channels/reports/messages/report')],
-      },
-      sendEvent: {
-        action: 'send',
-        channel: channel('events'),
+      }),
+      sendEvent: operation('send', 'events', 'event', {
         summary: 'Ingest publishes each event once it is committed in PostgreSQL.',
-        messages: [ref('#/channels/events/messages/event')],
-      },
-      sendRejection: {
-        action: 'send',
-        channel: channel('rejections'),
+      }),
+      sendRejection: operation('send', 'rejections', 'rejection', {
         summary: 'Ingest announces each rejection once it is recorded.',
-        messages: [ref('#/channels/rejections/messages/rejection')],
-      },
-      announceAudience: {
-        action: 'send',
-        channel: channel('audience'),
-        messages: [ref('#/channels/audience/messages/announcement')],
-      },
-      hearAudience: {
-        action: 'receive',
-        channel: channel('audience'),
-        messages: [ref('#/channels/audience/messages/announcement')],
-      },
-      subscribe: {
-        action: 'receive',
-        channel: channel('socket'),
+      }),
+      announceAudience: operation('send', 'audience', 'announcement'),
+      hearAudience: operation('receive', 'audience', 'announcement'),
+      subscribe: operation('receive', 'socket', 'subscribe', {
         summary: 'A reader follows a story, from `since` (the last version it holds) or afresh.',
         description:
           "Ignored without an acknowledgement callback. The ack comes first; then, when `since` is omitted, more than 1000 versions behind, or beyond the story's version, one `snapshot`; then `event` messages, each exactly one version after the last, catch-up and live alike. Subscribing again to a story already followed replaces the subscription. At most 100 stories per connection.",
-        messages: [ref('#/channels/socket/messages/subscribe')],
-        reply: {
-          channel: channel('socket'),
-          messages: [ref('#/channels/socket/messages/subscribeAck')],
-        },
-      },
-      unsubscribe: {
-        action: 'receive',
-        channel: channel('socket'),
+        reply: 'subscribeAck',
+      }),
+      unsubscribe: operation('receive', 'socket', 'unsubscribe', {
         summary: 'A reader stops following a story; the ack is optional.',
-        messages: [ref('#/channels/socket/messages/unsubscribe')],
-        reply: {
-          channel: channel('socket'),
-          messages: [ref('#/channels/socket/messages/unsubscribeAck')],
-        },
-      },
-      pushSnapshot: {
-        action: 'send',
-        channel: channel('socket'),
-        messages: [ref('#/channels/socket/messages/snapshot')],
-      },
-      pushEvent: {
-        action: 'send',
-        channel: channel('socket'),
-        messages: [ref('#/channels/socket/messages/event')],
-      },
-      pushAudience: {
-        action: 'send',
-        channel: channel('socket'),
+        reply: 'unsubscribeAck',
+      }),
+      pushSnapshot: operation('send', 'socket', 'snapshot'),
+      pushEvent: operation('send', 'socket', 'event'),
+      pushAudience: operation('send', 'socket', 'audience', {
         summary: 'At most every 2 s, and only when the count changed.',
-        messages: [ref('#/channels/socket/messages/audience')],
-      },
-      pushRevoked: {
-        action: 'send',
-        channel: channel('socket'),
+      }),
+      pushRevoked: operation('send', 'socket', 'revoked', {
         summary: "The reader's token expired: its private stories stop; public ones go on.",
-        messages: [ref('#/channels/socket/messages/revoked')],
-      },
-      pushReconnect: {
-        action: 'send',
-        channel: channel('socket'),
+      }),
+      pushReconnect: operation('send', 'socket', 'reconnect', {
         summary:
           'The instance is shutting down and closes the connection next: reconnect and resubscribe with `since`.',
-        messages: [ref('#/channels/socket/messages/reconnect')],
-      },
+      }),
     },
     components: {
       messages: {

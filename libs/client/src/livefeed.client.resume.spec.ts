@@ -1,27 +1,23 @@
 import { expectEventually } from '@livefeed/common/testing';
-import { ClientHarness, versionsOf, waitLive } from './testing/client.harness';
+import { useClientHarness, versionsOf, waitLive } from './testing/client.harness';
 
 const STORY = 'karabakh-day-6';
 
 describe('livefeed client, resuming after the connection was lost', () => {
-  let harness: ClientHarness;
-  beforeEach(async () => {
-    harness = await ClientHarness.start();
-  });
-  afterEach(() => harness.close());
+  const harness = useClientHarness();
 
   describe('when the gateway closes the connection', () => {
     it('reconnects, asks from the last version and ends like a fresh reader', async () => {
-      harness.gateway.seed(STORY, 3);
-      const reader = harness.record(harness.connect(), STORY);
+      harness().gateway.seed(STORY, 3);
+      const reader = harness().record(harness().connect(), STORY);
       await waitLive(reader.subscription, 4);
 
-      harness.gateway.disconnectAll();
-      harness.gateway.post(STORY, 'e4');
-      harness.gateway.post(STORY, 'e5');
+      harness().gateway.disconnectAll();
+      harness().gateway.post(STORY, 'e4');
+      harness().gateway.post(STORY, 'e5');
 
       await waitLive(reader.subscription, 6);
-      expect(harness.gateway.subscribes.map((s) => s.since)).toEqual([undefined, 4]);
+      expect(harness().gateway.subscribes.map((s) => s.since)).toEqual([undefined, 4]);
       expect(versionsOf(reader.events)).toEqual([5, 6]);
       expect(reader.statuses).toEqual([
         'connecting',
@@ -31,25 +27,25 @@ describe('livefeed client, resuming after the connection was lost', () => {
         'catching-up',
         'live',
       ]);
-      expect(reader.subscription.state).toEqual(await harness.freshState(STORY));
+      expect(reader.subscription.state).toEqual(await harness().freshState(STORY));
     });
 
     it('resumes every story followed on the connection', async () => {
-      harness.gateway.seed(STORY, 1);
-      harness.gateway.seed('other', 2);
-      const client = harness.connect();
-      const first = harness.record(client, STORY);
-      const second = harness.record(client, 'other');
+      harness().gateway.seed(STORY, 1);
+      harness().gateway.seed('other', 2);
+      const client = harness().connect();
+      const first = harness().record(client, STORY);
+      const second = harness().record(client, 'other');
       await waitLive(first.subscription, 2);
       await waitLive(second.subscription, 3);
 
-      harness.gateway.disconnectAll();
-      harness.gateway.post(STORY, 'e2');
-      harness.gateway.post('other', 'e3');
+      harness().gateway.disconnectAll();
+      harness().gateway.post(STORY, 'e2');
+      harness().gateway.post('other', 'e3');
 
       await waitLive(first.subscription, 3);
       await waitLive(second.subscription, 4);
-      expect(harness.gateway.subscribes.slice(2)).toEqual(
+      expect(harness().gateway.subscribes.slice(2)).toEqual(
         expect.arrayContaining([
           expect.objectContaining({ storyId: STORY, since: 2 }),
           expect.objectContaining({ storyId: 'other', since: 3 }),
@@ -60,20 +56,20 @@ describe('livefeed client, resuming after the connection was lost', () => {
 
   describe('when the gateway process restarts', () => {
     it('is offline meanwhile, then catches up from the last version', async () => {
-      harness.gateway.seed(STORY, 3);
-      const reader = harness.record(harness.connect(), STORY);
+      harness().gateway.seed(STORY, 3);
+      const reader = harness().record(harness().connect(), STORY);
       await waitLive(reader.subscription, 4);
 
-      await harness.gateway.stop();
+      await harness().gateway.stop();
       await expectEventually(() => expect(reader.subscription.status).toBe('offline'));
-      harness.gateway.post(STORY, 'e4');
-      harness.gateway.post(STORY, 'e5');
-      await harness.gateway.listen();
+      harness().gateway.post(STORY, 'e4');
+      harness().gateway.post(STORY, 'e5');
+      await harness().gateway.listen();
 
       await waitLive(reader.subscription, 6);
-      expect(harness.gateway.subscribes.map((s) => s.since)).toEqual([undefined, 4]);
+      expect(harness().gateway.subscribes.map((s) => s.since)).toEqual([undefined, 4]);
       expect(versionsOf(reader.events)).toEqual([5, 6]);
-      expect(reader.subscription.state).toEqual(await harness.freshState(STORY));
+      expect(reader.subscription.state).toEqual(await harness().freshState(STORY));
     });
   });
 
@@ -84,28 +80,28 @@ describe('livefeed client, resuming after the connection was lost', () => {
     'when the gateway was restored to an older history (ack %s the snapshot)',
     (_order, ackFirst) => {
       it("replaces the state with the gateway's snapshot", async () => {
-        harness.gateway.ackFirst = ackFirst;
-        harness.gateway.seed(STORY, 3);
-        const reader = harness.record(harness.connect(), STORY);
+        harness().gateway.ackFirst = ackFirst;
+        harness().gateway.seed(STORY, 3);
+        const reader = harness().record(harness().connect(), STORY);
         await waitLive(reader.subscription, 4);
 
-        await harness.gateway.stop();
-        harness.gateway.restoreTo(STORY, 2);
-        harness.gateway.post(STORY, 'x1');
-        await harness.gateway.listen();
+        await harness().gateway.stop();
+        harness().gateway.restoreTo(STORY, 2);
+        harness().gateway.post(STORY, 'x1');
+        await harness().gateway.listen();
 
         await expectEventually(() =>
-          expect(reader.subscription.state).toEqual(harness.gateway.stateOf(STORY)),
+          expect(reader.subscription.state).toEqual(harness().gateway.stateOf(STORY)),
         );
         await waitLive(reader.subscription);
         expect(reader.subscription.version).toBe(3);
-        expect(harness.gateway.subscribes.map((s) => s.since)).toEqual([undefined, 4]);
+        expect(harness().gateway.subscribes.map((s) => s.since)).toEqual([undefined, 4]);
         expect(reader.subscription.state?.entries.map((e) => e.entryId)).toEqual(['x1', 'e1']);
-        expect(reader.subscription.state).toEqual(await harness.freshState(STORY));
+        expect(reader.subscription.state).toEqual(await harness().freshState(STORY));
 
-        harness.gateway.post(STORY, 'x2');
+        harness().gateway.post(STORY, 'x2');
         await waitLive(reader.subscription, 4);
-        expect(reader.subscription.state).toEqual(harness.gateway.stateOf(STORY));
+        expect(reader.subscription.state).toEqual(harness().gateway.stateOf(STORY));
       });
     },
   );

@@ -98,3 +98,19 @@ export async function waitLive(subscription: Subscription, version = 0): Promise
 export function versionsOf(events: readonly StoryEvent[]): number[] {
   return events.map((event) => event.version);
 }
+
+/**
+ * A fresh harness for each test of the enclosing `describe`, closed after it: call once at the top of a
+ * describe and read the current harness through the returned function.
+ */
+export function useClientHarness(): () => ClientHarness {
+  let harness: ClientHarness | undefined;
+  beforeEach(async () => {
+    harness = await ClientHarness.start();
+  });
+  afterEach(() => harness?.close());
+  return () => {
+    if (!harness) throw new Error('useClientHarness: read the harness inside a test');
+    return harness;
+  };
+}
