@@ -20,7 +20,7 @@ export const REPORT_RULES: Record<ReportType, string> = {
   'story.closed': 'Accepted when the story exists and is live (`story-closed` when it is closed).',
   'story.reopened': 'Accepted when the story exists and is closed (`no-change` when it is live).',
   'entry.posted':
-    'Adds an entry. Accepted when the story exists and is live (`story-closed`) and no entry of the story, retracted ones included, has that `entryId` (`entry-exists`).',
+    'Adds an entry, citing 1–10 `sources` or, in the older shape, one `source` (not both: `invalid`). Accepted when the story exists and is live (`story-closed`) and no entry of the story, retracted ones included, has that `entryId` (`entry-exists`).',
   'entry.edited':
     "Replaces an entry's body, optionally with a public correction note. Accepted when the entry exists (`unknown-entry`), is not retracted (`entry-retracted`), and the sanitised body differs or a correction is given (`no-change`). Allowed on a closed story.",
   'entry.retracted':
@@ -40,7 +40,8 @@ export const EVENT_EFFECTS: Record<EventType, string> = {
   'story.updated': 'Sets the title and/or summary present in `data`.',
   'story.closed': 'Sets status `closed`.',
   'story.reopened': 'Sets status `live`.',
-  'entry.posted': 'Adds the entry (unpinned, no corrections), placed newest first by `postedAt`.',
+  'entry.posted':
+    'Adds the entry (unpinned, no corrections), placed newest first by `postedAt`, with `sources` (empty when absent) and `source`, the first of them or null.',
   'entry.edited': 'Replaces the body, sets `editedAt`, appends the correction when there is one.',
   'entry.retracted': 'Sets `body: null`, `pinned: false` and `retracted: { reason, at }`.',
   'entry.pinned': 'Sets `pinned: true`.',
@@ -88,6 +89,11 @@ export function reportSchemaFile(): JsonObject {
         occurredAt: OCCURRED_NOTE,
       };
       if (type === 'entry.posted' || type === 'entry.edited') notes['data.body'] = BODY_NOTE;
+      if (type === 'entry.posted') {
+        notes['data.sources'] = 'what the entry cites, in this order';
+        notes['data.source'] =
+          'the older shape: one source, meaning `sources` of one; giving both is `invalid`';
+      }
       return { title: type, description: REPORT_RULES[type], ...describeProperties(schema, notes) };
     },
   );
@@ -96,7 +102,7 @@ export function reportSchemaFile(): JsonObject {
 export function eventSchemaFile(): JsonObject {
   return byType(
     'Event',
-    "One entry of a story's append-only log, as stored, published and pushed. `data` is normalised: defaults filled, body sanitised. Readers should ignore keys they do not know.",
+    "One entry of a story's append-only log, as read, published and pushed. `data` is normalised: defaults filled, body sanitised, in today's shape (events stored in an older shape are upgraded on every read). Readers should ignore keys they do not know.",
     storyEventSchema.options,
     (type: EventType, member) => {
       const schema = jsonSchemaOf(member, 'input');
@@ -106,6 +112,12 @@ export function eventSchemaFile(): JsonObject {
         occurredAt:
           "the report's occurredAt (or the time it was received), as `YYYY-MM-DDTHH:mm:ss.sssZ`",
         recordedAt: 'when the event was decided, as `YYYY-MM-DDTHH:mm:ss.sssZ`',
+        ...(type === 'entry.posted'
+          ? {
+              'data.sources':
+                "the report's sources, or its single `source` as a list of one; absent when it cited none",
+            }
+          : {}),
       });
       return { title: type, description: EVENT_EFFECTS[type], ...schema };
     },

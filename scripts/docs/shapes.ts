@@ -51,7 +51,14 @@ export const storyStateSchema = z
           kind: z.enum(ENTRY_KINDS),
           body: z.string().nullable().describe('sanitised HTML; null once retracted'),
           author: z.string(),
-          source: sourceSchema.nullable(),
+          sources: z
+            .array(sourceSchema)
+            .describe('what the entry cites, in the order the report gave; empty when nothing'),
+          source: sourceSchema
+            .nullable()
+            .describe(
+              'the first of `sources`, or null: kept for readers written before `sources` existed',
+            ),
           postedAt: instant,
           editedAt: instant.nullable(),
           corrections: z.array(z.object({ note: z.string(), at: instant })),

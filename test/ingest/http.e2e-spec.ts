@@ -114,6 +114,27 @@ describe('POST /api/stories/:id/reports', () => {
     expect(await (await getOutcome('h6-a')).json()).toMatchObject({ status: 'unknown' });
   });
 
+  it('answers 400 naming data.source to a post giving both sources and the older source', async () => {
+    const res = await post('h6', {
+      id: 'h6-both',
+      type: 'entry.posted',
+      author: 'desk',
+      data: { entryId: 'e1', body: '<p>x</p>', sources: [{ name: 'A' }], source: { name: 'A' } },
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      error: {
+        code: 'invalid',
+        fields: [
+          {
+            path: 'data.source',
+            message: 'give either sources or the older single source, not both',
+          },
+        ],
+      },
+    });
+  });
+
   it.each([
     ['malformed JSON', '{"id":'],
     [

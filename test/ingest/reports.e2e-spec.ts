@@ -210,6 +210,61 @@ describe('rejections', () => {
   });
 });
 
+describe('an entry citing sources', () => {
+  const s = 'citing';
+  const wire = { name: 'Wire', url: 'https://wire.example/1' };
+  const ministry = { name: 'Ministry' };
+
+  it('is posted from a report of the older shape (one source) as from one of today’s', async () => {
+    const events: Array<{ version: number; data: Record<string, unknown> }> = [];
+    const sub = world.nc.subscribe(world.subjects.events(s), {
+      callback: (_e: Error | null, m: Msg) => events.push(m.json()),
+    });
+    await world.publish([
+      report(s, 'cite-1', 'story.opened', { title: 'Citing' }),
+      report(s, 'cite-2', 'entry.posted', { entryId: 'old', body: '<p>old</p>', source: wire }),
+      report(s, 'cite-3', 'entry.posted', {
+        entryId: 'new',
+        body: '<p>new</p>',
+        sources: [ministry, wire],
+      }),
+      report(s, 'cite-4', 'entry.posted', { entryId: 'none', body: '<p>none</p>' }),
+    ]);
+    await outcomeOf('cite-4');
+    await expectEventually(() => expect(events.map((e) => e.version)).toEqual([1, 2, 3, 4]));
+    sub.unsubscribe();
+    const stored = await (await world.store()).readEvents(s, 0, 10);
+    const posted = stored.slice(1).map((e) => e.data);
+    expect(posted).toStrictEqual([
+      { entryId: 'old', body: '<p>old</p>', kind: 'update', sources: [wire] },
+      { entryId: 'new', body: '<p>new</p>', kind: 'update', sources: [ministry, wire] },
+      { entryId: 'none', body: '<p>none</p>', kind: 'update' },
+    ]);
+    expect(events.slice(1).map((e) => e.data)).toStrictEqual(posted);
+    const story = await (await world.store()).getStory(s);
+    expect(story!.entries.map((e) => [e.entryId, e.sources, e.source])).toEqual([
+      ['none', [], null],
+      ['new', [ministry, wire], ministry],
+      ['old', [wire], wire],
+    ]);
+  });
+
+  it('is rejected as invalid when it gives both sources and the older source', async () => {
+    await world.publish([
+      report(s, 'cite-both', 'entry.posted', {
+        entryId: 'both',
+        body: '<p>both</p>',
+        sources: [wire],
+        source: wire,
+      }),
+    ]);
+    expect(await rejectionOf('cite-both')).toMatchObject({
+      code: 'invalid',
+      fields: { 'data.source': 'give either sources or the older single source, not both' },
+    });
+  });
+});
+
 describe('idempotency', () => {
   it('keeps one event for one report id published twice under different Nats-Msg-Ids', async () => {
     const r = report('twice', 'tw-1', 'story.opened', { title: 'Twice' });

@@ -27,6 +27,7 @@ export type {
   Entry,
   Figure,
   FigureClaim,
+  Source,
   StoryEvent,
   StoryState,
 } from '@livefeed/domain';

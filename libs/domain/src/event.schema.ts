@@ -1,7 +1,11 @@
 import { z } from 'zod';
-import { ENTRY_KINDS, QUALIFIERS, sourceSchema } from './report.schema';
+import { ENTRY_KINDS, entrySourcesSchema, QUALIFIERS, sourceSchema } from './report.schema';
 
-/** Normalised event `data` per type: defaults filled, bodies sanitised (docs/protocol.md, "Events out"). */
+/**
+ * Normalised event `data` per type, in today's shape (schema version `CURRENT_EVENT_SCHEMA`): defaults filled,
+ * bodies sanitised (docs/protocol.md, "Events out"). Older shapes in the log are brought to this one
+ * by `upcastEventData` (event.upcast.ts) on every read.
+ */
 export const eventDataSchemas = {
   'story.opened': z.object({
     title: z.string(),
@@ -15,7 +19,8 @@ export const eventDataSchemas = {
     entryId: z.string(),
     body: z.string(),
     kind: z.enum(ENTRY_KINDS),
-    source: sourceSchema.optional(),
+    /** Absent when the report cited none: present, it holds 1–10. */
+    sources: entrySourcesSchema.optional(),
   }),
   'entry.edited': z.object({
     entryId: z.string(),

@@ -50,6 +50,18 @@ describe('a well-formed report', () => {
     });
   });
 
+  it('parses an entry citing sources, in their order', () => {
+    const sources = [{ name: 'Wire', url: 'https://wire.example/1' }, { name: 'Ministry' }];
+    const result = validateReport(filedWith({}, { sources }), ctx);
+    expect(result.ok && result.report.data).toEqual({ ...filed.data, kind: 'update', sources });
+  });
+
+  it('parses an entry citing one source in the older shape, as filed', () => {
+    const source = { name: 'Wire', url: 'https://wire.example/1' };
+    const result = validateReport(filedWith({}, { source }), ctx);
+    expect(result.ok && result.report.data).toEqual({ ...filed.data, kind: 'update', source });
+  });
+
   it('parses without an occurredAt', () => {
     const { occurredAt: _omitted, ...rest } = filed;
     const result = parseReportBytes(utf8(JSON.stringify(rest)), ctx);
@@ -366,6 +378,38 @@ describe('a report that breaks the schema', () => {
       { source: { name: 'n', url: 'not a url' } },
       'data.source.url',
       /http or https/,
+    ],
+    ['an empty list of sources', { sources: [] }, 'data.sources', /Too small/],
+    [
+      '11 sources',
+      { sources: Array.from({ length: 11 }, (_, i) => ({ name: `s${i}` })) },
+      'data.sources',
+      /Too big: expected array to have <=10 items/,
+    ],
+    ['sources that are no list', { sources: { name: 'n' } }, 'data.sources', /expected array/],
+    [
+      'a source of the list without a name',
+      { sources: [{}] },
+      'data.sources.0.name',
+      'is required',
+    ],
+    [
+      'a javascript: url in the second source',
+      { sources: [{ name: 'a' }, { name: 'b', url: 'javascript:alert(1)' }] },
+      'data.sources.1.url',
+      'must be an http or https URL',
+    ],
+    [
+      'a source name of 201 characters',
+      { sources: [{ name: 'n'.repeat(201) }] },
+      'data.sources.0.name',
+      /Too big/,
+    ],
+    [
+      'both sources and the older single source',
+      { sources: [{ name: 'a' }], source: { name: 'a' } },
+      'data.source',
+      'give either sources or the older single source, not both',
     ],
   ])('is refused for %s in entry.posted', (_what, data, field, message) => {
     const refused = rejection(validateReport(filedWith({}, data), ctx));

@@ -59,6 +59,11 @@ export const sourceSchema = z.object({
 });
 export type Source = z.infer<typeof sourceSchema>;
 
+/** Most sources one entry may cite. */
+export const MAX_ENTRY_SOURCES = 10;
+/** An entry's sources, in the order the report gives them: 1–10 (docs/protocol.md, "Report types"). */
+export const entrySourcesSchema = z.array(sourceSchema).min(1).max(MAX_ENTRY_SOURCES);
+
 export const ENTRY_KINDS = ['update', 'breaking', 'statement', 'analysis'] as const;
 export type EntryKind = (typeof ENTRY_KINDS)[number];
 export const QUALIFIERS = ['exact', 'approximately', 'at-least', 'at-most'] as const;
@@ -74,12 +79,19 @@ export const reportDataSchemas = {
   'story.updated': z.object({ title: text(1, 300).optional(), summary: text(0, 2000).optional() }),
   'story.closed': z.object({ note: text(0, 500).optional() }),
   'story.reopened': z.object({}),
-  'entry.posted': z.object({
-    entryId,
-    body: rawBody,
-    kind: z.enum(ENTRY_KINDS).default('update'),
-    source: sourceSchema.optional(),
-  }),
+  'entry.posted': z
+    .object({
+      entryId,
+      body: rawBody,
+      kind: z.enum(ENTRY_KINDS).default('update'),
+      sources: entrySourcesSchema.optional(),
+      /** The shape before `sources`: one source, meaning a list of one. Never with `sources`. */
+      source: sourceSchema.optional(),
+    })
+    .refine((data) => data.source === undefined || data.sources === undefined, {
+      path: ['source'],
+      error: 'give either sources or the older single source, not both',
+    }),
   'entry.edited': z.object({ entryId, body: rawBody, correction: text(1, 500).optional() }),
   'entry.retracted': z.object({ entryId, reason: text(1, 500) }),
   'entry.pinned': z.object({ entryId }),

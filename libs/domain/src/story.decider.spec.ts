@@ -129,20 +129,45 @@ describe('when the story is live', () => {
       });
   });
 
-  it('posts an entry with the kind and source given', () => {
+  it('posts an entry with the kind and sources given, in their order', () => {
     given(live)
       .when(
         report('entry.posted', {
           entryId: 'e1',
           body: '<p>Statement.</p>',
           kind: 'statement',
-          source: UN,
+          sources: [UN, MINISTRY],
         }),
       )
       .then({
         type: 'entry.posted',
-        data: { entryId: 'e1', body: '<p>Statement.</p>', kind: 'statement', source: UN },
+        data: {
+          entryId: 'e1',
+          body: '<p>Statement.</p>',
+          kind: 'statement',
+          sources: [UN, MINISTRY],
+        },
       });
+  });
+
+  it('takes the older single source as a list of one', () => {
+    given(live)
+      .when(report('entry.posted', { entryId: 'e1', body: '<p>Old tool.</p>', source: UN }))
+      .then({
+        type: 'entry.posted',
+        data: { entryId: 'e1', body: '<p>Old tool.</p>', kind: 'update', sources: [UN] },
+      });
+  });
+
+  it('keeps only the name and url of each source, and no object of the report', () => {
+    const filed = { name: 'Wire', url: 'https://wire.example/1', trust: 'high' };
+    const posting = report('entry.posted', { entryId: 'e1', body: '<p>x</p>', sources: [filed] });
+    const { decision } = given(live).when(posting);
+    const data = decision.ok ? decision.event.data : undefined;
+    const sources = data && 'sources' in data ? data.sources : undefined;
+    expect(sources).toStrictEqual([{ name: 'Wire', url: 'https://wire.example/1' }]);
+    expect(sources).not.toBe(posting.data.sources);
+    expect(sources?.[0]).not.toBe(posting.data.sources?.[0]);
   });
 
   it('stores the sanitised body, not the one filed', () => {

@@ -152,19 +152,16 @@ function entryPosted(
   if (state.status === 'closed') {
     return reject(report, 'story-closed', `story ${state.id} is closed`);
   }
-  const { entryId, kind, source } = report.data;
+  const { entryId, kind, sources, source } = report.data;
   // Retracted entries stay in the story, so their ids stay taken.
   if (entryOf(state, entryId)) {
     return reject(report, 'entry-exists', `entry ${entryId} already exists in story ${state.id}`);
   }
+  // The older single `source` is a list of one (the schema refuses both); none cited: no key.
+  const cited = sources ?? (source === undefined ? [] : [source]);
   return accept(head, {
     type: 'entry.posted',
-    data: {
-      entryId,
-      body,
-      kind,
-      ...(source === undefined ? {} : { source: copySource(source) }),
-    },
+    data: { entryId, body, kind, ...(cited.length ? { sources: cited.map(copySource) } : {}) },
   });
 }
 

@@ -77,7 +77,7 @@ describe('after story events', () => {
 });
 
 describe('after entry.posted', () => {
-  it('holds the entry: by its author, unedited, unpinned, without source unless given', () => {
+  it('holds the entry: by its author, unedited, unpinned, citing nothing unless it says', () => {
     const state = stateAfter([opened(), posted('e1', { kind: 'breaking' })]);
     expect(state.entries).toEqual([
       {
@@ -85,6 +85,7 @@ describe('after entry.posted', () => {
         kind: 'breaking',
         body: '<p>Entry e1.</p>',
         author: AUTHOR,
+        sources: [],
         source: null,
         postedAt: minute(2),
         editedAt: null,
@@ -95,13 +96,18 @@ describe('after entry.posted', () => {
     ]);
   });
 
-  it('keeps the source as given', () => {
+  it('keeps the sources as given, in their order', () => {
     const state = stateAfter([
       opened(),
-      posted('e1', { source: UN }),
-      posted('e2', { source: MINISTRY }),
+      posted('e1', { sources: [UN, MINISTRY] }),
+      posted('e2', { sources: [MINISTRY] }),
     ]);
-    expect(state.entries.map((e) => e.source)).toEqual([MINISTRY, UN]);
+    expect(state.entries.map((e) => e.sources)).toEqual([[MINISTRY], [UN, MINISTRY]]);
+  });
+
+  it('names the first source as the source, for readers that know only one', () => {
+    const state = stateAfter([opened(), posted('e1', { sources: [UN, MINISTRY] }), posted('e2')]);
+    expect(state.entries.map((e) => e.source)).toEqual([null, UN]);
   });
 
   it('lists entries newest first by postedAt', () => {
@@ -173,6 +179,7 @@ describe('after entry.retracted', () => {
       kind: 'update',
       body: null,
       author: AUTHOR,
+      sources: [],
       source: null,
       postedAt: minute(2),
       editedAt: null,
@@ -260,7 +267,7 @@ describe('evolve itself', () => {
   it('never mutates the state or the event it is given', () => {
     const events = history([
       opened(),
-      posted('e1', { source: UN }),
+      posted('e1', { sources: [UN, MINISTRY] }),
       posted('e2'),
       edited('e1', '<p>x</p>', 'fix'),
       pinned('e2'),
@@ -287,14 +294,13 @@ describe('evolve itself', () => {
   });
 
   it('shares no object with the event, so changing the state cannot rewrite history', () => {
-    const [open, post] = history([opened(), posted('e1', { source: UN })]);
+    const [open, post] = history([opened(), posted('e1', { sources: [UN] })]);
     const state = evolve(evolve(null, open), post);
-    expect(state.entries[0].source).toEqual(
-      post.type === 'entry.posted' ? post.data.source : undefined,
-    );
-    expect(state.entries[0].source).not.toBe(
-      post.type === 'entry.posted' ? post.data.source : undefined,
-    );
+    const cited = post.type === 'entry.posted' ? post.data.sources : undefined;
+    expect(state.entries[0].sources).toEqual(cited);
+    expect(state.entries[0].sources).not.toBe(cited);
+    expect(state.entries[0].sources[0]).not.toBe(cited?.[0]);
+    expect(state.entries[0].source).not.toBe(cited?.[0]);
   });
 
   it('refuses an event of a story that was never opened', () => {

@@ -109,14 +109,16 @@ function advance(state: StoryState | null, event: StoryEvent): StoryState {
 }
 
 function postEntry(state: StoryState, event: StoryEventOf<'entry.posted'>): StoryState {
-  const { entryId, kind, body, source } = event.data;
+  const { entryId, kind, body } = event.data;
   if (state.entries.some((e) => e.entryId === entryId)) return state;
+  const sources = (event.data.sources ?? []).map(copySource);
   const entry: Entry = {
     entryId,
     kind,
     body,
     author: event.author,
-    source: source === undefined ? null : copySource(source),
+    sources,
+    source: sources[0] ?? null,
     postedAt: event.occurredAt,
     editedAt: null,
     corrections: [],

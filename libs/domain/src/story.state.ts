@@ -22,6 +22,9 @@ export interface Entry {
   /** null once retracted */
   readonly body: string | null;
   readonly author: string;
+  /** What the entry cites, in the order the report gave them; empty when nothing. */
+  readonly sources: readonly Source[];
+  /** The first of `sources`, or null: for readers written before an entry could cite several. */
   readonly source: Source | null;
   readonly postedAt: string;
   readonly editedAt: string | null;

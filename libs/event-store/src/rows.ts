@@ -1,12 +1,13 @@
-import type {
-  Correction,
-  Entry,
-  EntryKind,
-  Figure,
-  Qualifier,
-  Source,
-  StoryEvent,
-  StoryState,
+import {
+  upcastEventData,
+  type Correction,
+  type Entry,
+  type EntryKind,
+  type Figure,
+  type Qualifier,
+  type Source,
+  type StoryEvent,
+  type StoryState,
 } from '@livefeed/domain';
 import { isoFromJson } from './postgres/timestamps';
 
@@ -28,7 +29,8 @@ export interface EntryRow {
   readonly kind: EntryKind;
   readonly body: string | null;
   readonly author: string;
-  readonly source: Source | null;
+  /** The entry's sources; its `source` is the first of them. */
+  readonly sources: Source[];
   readonly posted_at: string;
   readonly posted_version: number;
   readonly edited_at: string | null;
@@ -61,6 +63,8 @@ export interface EventRow {
   readonly story_id: string;
   readonly version: number;
   readonly type: string;
+  /** The shape `data` was written in (1 for rows older than the column); see event.upcast.ts. */
+  readonly schema_version: number;
   readonly data: Record<string, unknown>;
   readonly report_id: string;
   readonly author: string;
@@ -74,7 +78,8 @@ export function toEntry(row: EntryRow): Entry {
     kind: row.kind,
     body: row.body,
     author: row.author,
-    source: row.source,
+    sources: row.sources,
+    source: row.sources[0] ?? null,
     postedAt: row.posted_at,
     editedAt: row.edited_at,
     corrections: row.corrections,
@@ -127,20 +132,34 @@ export function toStoryState(
 }
 
 /**
- * Rows were written from StoryEvents by this library, so they are trusted on the way back rather than
- * re-validated: reads of the log are hot (catch-ups, replays, rebuilds).
+ * The one way from an events row to a StoryEvent: every read of the log goes through it, so every reader
+ * gets today's shape of `data`, whatever release wrote the row (`upcastEventData`; the log itself is
+ * never rewritten). Rows were written from StoryEvents by this library, so they are trusted on the way
+ * back rather than re-validated: reads of the log are hot (catch-ups, replays, rebuilds).
  */
 export function toStoryEvent(row: EventRow): StoryEvent {
   return {
     storyId: row.story_id,
     version: row.version,
     type: row.type,
-    data: row.data,
+    data: upgradedData(row),
     reportId: row.report_id,
     author: row.author,
     occurredAt: row.occurred_at,
     recordedAt: row.recorded_at,
   } as unknown as StoryEvent;
+}
+
+function upgradedData(row: EventRow): Record<string, unknown> {
+  try {
+    return upcastEventData(row.type, row.schema_version, row.data);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new RangeError(
+      `event-store: event ${row.version} of story ${row.story_id} cannot be read: ${reason}`,
+      { cause: error },
+    );
+  }
 }
 
 /*
@@ -163,6 +182,6 @@ export const claimFromJson = (c: ClaimRow): ClaimRow => ({
   reported_at: isoFromJson(c.reported_at),
 });
 
-/** The events columns in EventRow's shape, for SELECTs (`e` is the table alias). */
+/** The events columns in EventRow's shape, for every SELECT of events (`e` is the table alias). */
 export const EVENT_COLUMNS =
-  'e.story_id, e.version, e.type, e.data, e.report_id, e.author, e.occurred_at, e.recorded_at';
+  'e.story_id, e.version, e.type, e.schema_version, e.data, e.report_id, e.author, e.occurred_at, e.recorded_at';

@@ -4,6 +4,7 @@ import { isoFromJson } from '../postgres/timestamps';
 import {
   claimFromJson,
   entryFromJson,
+  EVENT_COLUMNS,
   storyFromJson,
   toStoryEvent,
   type ClaimRow,
@@ -30,7 +31,7 @@ export interface OutcomeRow extends Partial<EventRow> {
 
 export const OUTCOME_WITH_EVENT = `
   SELECT o.report_id AS outcome_report_id, o.story_id AS outcome_story_id, o.status, o.code, o.message,
-         e.story_id, e.version, e.type, e.data, e.report_id, e.author, e.occurred_at, e.recorded_at
+         ${EVENT_COLUMNS}
     FROM report_outcomes o
     LEFT JOIN events e ON e.report_id = o.report_id`;
 

@@ -1,4 +1,4 @@
-import type { Rejection, StoryEvent } from '@livefeed/domain';
+import { CURRENT_EVENT_SCHEMA, type Rejection, type StoryEvent } from '@livefeed/domain';
 import { LOCK_SPACE } from '../postgres/locks';
 import type { Sql } from '../postgres/pool';
 import type { StoryChanges } from './story.workspace';
@@ -15,8 +15,9 @@ import type { StoryChanges } from './story.workspace';
 // after count(*) has consumed every inserted row. Why the lock: see `batch.commit.ts`.
 const APPEND_EVENTS = `
   WITH appended AS (
-    INSERT INTO events (story_id, version, type, data, report_id, author, occurred_at, recorded_at)
-    SELECT s, v, t, d, r, a, o, w
+    INSERT INTO events (story_id, version, type, schema_version, data, report_id, author, occurred_at,
+                        recorded_at)
+    SELECT s, v, t, $3::smallint, d, r, a, o, w
       FROM json_to_recordset($1::json)
            AS x(s text, v integer, t text, d jsonb, r text, a text, o timestamptz, w timestamptz)
      WHERE (SELECT pg_advisory_lock($2::int, 0)) IS NOT NULL
@@ -40,7 +41,13 @@ export async function appendEvents(sql: Sql, events: readonly StoryEvent[]): Pro
     o: e.occurredAt,
     w: e.recordedAt,
   }));
-  await sql.query(APPEND_EVENTS, [JSON.stringify(rows), LOCK_SPACE.logOrder], 'livefeed_append');
+  // Every event decide makes is in today's shape, written as such (the column's default, 1, is for rows
+  // an older release writes).
+  await sql.query(
+    APPEND_EVENTS,
+    [JSON.stringify(rows), LOCK_SPACE.logOrder, CURRENT_EVENT_SCHEMA],
+    'livefeed_append',
+  );
 }
 
 // Data-modifying CTEs all run to completion, in one statement; each touches its own table.
@@ -54,13 +61,13 @@ const WRITE_PROJECTIONS_AND_OUTCOMES = `
       visibility = EXCLUDED.visibility, version = EXCLUDED.version, opened_at = EXCLUDED.opened_at,
       updated_at = EXCLUDED.updated_at
   ), entries_written AS (
-    INSERT INTO entries (story_id, entry_id, kind, body, author, source, posted_at, posted_version, edited_at,
+    INSERT INTO entries (story_id, entry_id, kind, body, author, sources, posted_at, posted_version, edited_at,
                          corrections, pinned, retracted_reason, retracted_at)
     SELECT * FROM json_to_recordset($2::json) AS x(story_id text, entry_id text, kind text, body text,
-           author text, source jsonb, posted_at timestamptz, posted_version integer, edited_at timestamptz,
+           author text, sources jsonb, posted_at timestamptz, posted_version integer, edited_at timestamptz,
            corrections jsonb, pinned boolean, retracted_reason text, retracted_at timestamptz)
     ON CONFLICT (story_id, entry_id) DO UPDATE SET
-      kind = EXCLUDED.kind, body = EXCLUDED.body, author = EXCLUDED.author, source = EXCLUDED.source,
+      kind = EXCLUDED.kind, body = EXCLUDED.body, author = EXCLUDED.author, sources = EXCLUDED.sources,
       posted_at = EXCLUDED.posted_at, posted_version = EXCLUDED.posted_version, edited_at = EXCLUDED.edited_at,
       corrections = EXCLUDED.corrections, pinned = EXCLUDED.pinned,
       retracted_reason = EXCLUDED.retracted_reason, retracted_at = EXCLUDED.retracted_at
@@ -121,7 +128,7 @@ export async function writeProjectionsAndOutcomes(
       kind: entry.kind,
       body: entry.body,
       author: entry.author,
-      source: entry.source,
+      sources: entry.sources,
       posted_at: entry.postedAt,
       posted_version: postedVersion,
       edited_at: entry.editedAt,

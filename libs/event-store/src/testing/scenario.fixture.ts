@@ -52,14 +52,16 @@ export function scenario(seed: number, stories: readonly string[], count: number
     let report: Report;
     if (roll < 0.3) {
       posted.set(s, n + 1);
+      const cite = () => ({
+        name: pick(sources),
+        ...(rand() < 0.5 ? { url: 'https://news.example/a' } : {}),
+      });
+      // Half cite nothing; of the rest, some in the older shape (one `source`).
       const source =
         rand() < 0.5
-          ? {
-              source: {
-                name: pick(sources),
-                ...(rand() < 0.5 ? { url: 'https://news.example/a' } : {}),
-              },
-            }
+          ? rand() < 0.3
+            ? { source: cite() }
+            : { sources: Array.from({ length: 1 + Math.floor(rand() * 3) }, cite) }
           : {};
       report = r.posted(
         s,
