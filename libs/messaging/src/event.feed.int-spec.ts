@@ -107,6 +107,31 @@ describe('EventFeed', () => {
     expect(errors.filter((e) => e.context === 'parse')).toHaveLength(2);
   });
 
+  it('upgrades an event an older release published (no schema header) like the log does', async () => {
+    const received: StoryEvent[] = [];
+    const f = new EventFeed(t.nc, t.subjects, {
+      onError: (error, context) => errors.push({ error, context }),
+    });
+    feeds.push(f);
+    f.onEvent((event) => received.push(event));
+    await f.start();
+    const old = {
+      ...entryPosted('story', 1),
+      data: { entryId: 'e1', body: '<p>x</p>', kind: 'update', source: { name: 'Wire' } },
+    };
+    await t.jsm.jetstream().publish(t.subjects.events('story'), JSON.stringify(old));
+    await publish(2, 2);
+
+    await expectEventually(() => expect(received.map((e) => e.version)).toEqual([1, 2]));
+    expect(received[0].data).toEqual({
+      entryId: 'e1',
+      body: '<p>x</p>',
+      kind: 'update',
+      sources: [{ name: 'Wire' }],
+    });
+    expect(errors).toEqual([]);
+  });
+
   it('keeps other handlers going when one throws', async () => {
     const { feed: f, versions } = await feed();
     f.onEvent(() => {

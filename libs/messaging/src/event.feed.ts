@@ -11,7 +11,8 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Subjects } from '@livefeed/common';
-import type { StoryEvent } from '@livefeed/domain';
+import { upcastEventData, type StoryEvent } from '@livefeed/domain';
+import { EVENT_SCHEMA_HEADER } from './story.publishers';
 import { asError } from './jetstream.errors';
 import { SessionLoop } from './session.loop';
 
@@ -168,7 +169,12 @@ export class EventFeed {
   private parse(msg: JsMsg): StoryEvent | undefined {
     try {
       const value: unknown = JSON.parse(this.decoder.decode(msg.data));
-      if (isEventEnvelope(value)) return value;
+      if (isEventEnvelope(value)) {
+        // Events still in the stream from an older release are upgraded like those of the log.
+        const schema = Number(msg.headers?.get(EVENT_SCHEMA_HEADER) || 1);
+        const data = upcastEventData(value.type, schema, value.data as Record<string, unknown>);
+        return data === value.data ? value : ({ ...value, data } as StoryEvent);
+      }
     } catch {
       // Reported below with the sequence, which is what an operator can look up.
     }

@@ -55,11 +55,17 @@ export class PipelinedPublisher {
     this.sweeper.unref();
   }
 
-  /** Publishes with `Nats-Msg-Id` and resolves with JetStream's ack. */
-  publish(subject: string, data: Uint8Array | string, msgId: string): Promise<PipelinedAck> {
+  /** Publishes with `Nats-Msg-Id` (and any other headers given) and resolves with JetStream's ack. */
+  publish(
+    subject: string,
+    data: Uint8Array | string,
+    msgId: string,
+    more: Readonly<Record<string, string>> = {},
+  ): Promise<PipelinedAck> {
     const reply = `${this.prefix}.${(this.next++).toString(36)}`;
     const h = headers();
     h.set('Nats-Msg-Id', msgId);
+    for (const [name, value] of Object.entries(more)) h.set(name, value);
     return new Promise<PipelinedAck>((resolve, reject) => {
       this.waiting.set(reply, { resolve, reject, sentAt: Date.now() });
       try {

@@ -1,7 +1,7 @@
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Subjects } from '@livefeed/common';
-import type { Rejection, StoryEvent } from '@livefeed/domain';
+import { CURRENT_EVENT_SCHEMA, type Rejection, type StoryEvent } from '@livefeed/domain';
 import { PipelinedPublisher } from './pipelined.publisher';
 
 /**
@@ -11,6 +11,12 @@ import { PipelinedPublisher } from './pipelined.publisher';
 function subjectToken(storyId: string): string {
   return /^[^\s.*>]+$/.test(storyId) ? storyId : '_';
 }
+
+/**
+ * The schema version of an event's data on the events stream (docs/architecture.md, "Event schema
+ * versions"). A message without it was published by a release from before schema versions: version 1.
+ */
+export const EVENT_SCHEMA_HEADER = 'Livefeed-Event-Schema';
 
 /** Publishes what ingest decided: events to JetStream, rejections to core NATS (docs/protocol.md, "Reports in" and "Events out"). */
 export class EventPublisher {
@@ -61,6 +67,7 @@ export class EventPublisher {
       this.subjects.events(event.storyId),
       JSON.stringify(event),
       `${event.storyId}:${event.version}`,
+      { [EVENT_SCHEMA_HEADER]: String(CURRENT_EVENT_SCHEMA) },
     );
   }
 }
