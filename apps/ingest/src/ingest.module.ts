@@ -7,6 +7,7 @@ import { type Config, Failpoints, subjectsFor } from '@livefeed/common';
 import { EventStore } from '@livefeed/event-store';
 import { parseReportBytes } from '@livefeed/domain';
 import { EventPublisher, FiledReports, ReportConsumer, ReportPublisher } from '@livefeed/messaging';
+import { ConsoleController } from './console/console.controller';
 import { CONFIG, LOGGER, NATS, SUBJECTS } from './ingest.tokens';
 import { IngestMetrics } from './observability/ingest.metrics';
 import { IngestErrorsFilter } from './http/ingest-errors.filter';
@@ -73,7 +74,7 @@ export class IngestModule {
     return {
       module: IngestModule,
       imports: [TerminusModule],
-      controllers: [ReportsController, HealthController, MetricsController],
+      controllers: [ReportsController, ConsoleController, HealthController, MetricsController],
       providers: [
         { provide: CONFIG, useValue: r.config },
         { provide: LOGGER, useValue: r.log },

@@ -31,6 +31,11 @@ export const configSchema = z.object({
   LIVEFEED_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info'),
+  /** The gateway's URL as browsers reach it, for the ingest app's console; empty: this host, GATEWAY_PORT. */
+  LIVEFEED_GATEWAY_URL: z
+    .string()
+    .regex(/^(https?:\/\/[^\s/]+\/?)?$/, 'must be an http:// or https:// origin (scheme, host, port)')
+    .default(''),
   /** Reports fetched and committed together by the ingest consumer. */
   LIVEFEED_INGEST_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
   /** Ingest transactions that may run at once, each over its own share of the stories. */
