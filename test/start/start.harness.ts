@@ -43,8 +43,9 @@ export class StartRun {
     return descendants(this.pid);
   }
 
-  async interrupt(): Promise<number | null> {
-    this.child.kill('SIGINT');
+  /** Ctrl-C (SIGINT), or another signal, and its exit code. */
+  async interrupt(signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {
+    this.child.kill(signal);
     return this.exited;
   }
 }
