@@ -125,14 +125,20 @@ describe('the newsroom console', () => {
       entryId: 'e1',
       kind: 'breaking',
       body: '<p>The <b>bridge</b> is closed.</p>',
-      'source.name': 'Valley police',
-      'source.url': 'https://police.example/valley',
+      sources: 'Valley police | https://police.example/valley\nRiver authority',
     });
     expect(await result('entry.posted').textContent()).toBe('Accepted as version 2.');
     await page.waitForSelector('[data-console-entry="e1"]');
     expect(await page.textContent('[data-console-entry="e1"] .excerpt')).toBe(
       'The bridge is closed.',
     );
+    const [event] = await (await world.store()).readEvents(STORY, 1, 1);
+    expect(event.data).toMatchObject({
+      sources: [
+        { name: 'Valley police', url: 'https://police.example/valley' },
+        { name: 'River authority' },
+      ],
+    });
   });
 
   it("shows a rejection's code and message beside its form", async () => {

@@ -142,8 +142,8 @@ function fieldOf(spec: FormSpec, field: FieldSpec): HTMLElement {
     'aria-describedby': field.hint ? `${id}-hint` : undefined,
   };
   const control =
-    field.control === 'textarea'
-      ? el('textarea', { ...common, rows: '3' })
+    field.control === 'textarea' || field.control === 'sources'
+      ? el('textarea', { ...common, rows: field.control === 'sources' ? '2' : '3' })
       : field.control === 'select'
         ? el('select', common, ...(field.options ?? []).map((o) => el('option', { value: o }, o)))
         : el('input', {

@@ -11,7 +11,8 @@ export interface FieldSpec {
   /** The form control's name; a dotted path (`source.name`) nests in `data`. */
   readonly name: string;
   readonly label: string;
-  readonly control: 'text' | 'textarea' | 'number' | 'select' | 'url';
+  /** `sources`: a textarea of one source a line, `Name | https://link`, filed as a list. */
+  readonly control: 'text' | 'textarea' | 'number' | 'select' | 'url' | 'sources';
   readonly required?: boolean;
   readonly options?: readonly string[];
   readonly hint?: string;
@@ -45,8 +46,12 @@ export const REPORT_FORMS: readonly FormSpec[] = [
       { ...entryId('letters, digits, _ and -; new in this story'), entryRef: false },
       { name: 'kind', label: 'Kind', control: 'select', options: KINDS },
       { name: 'body', label: 'Body (HTML)', control: 'textarea', required: true },
-      { name: 'source.name', label: 'Source', control: 'text' },
-      { name: 'source.url', label: 'Source link', control: 'url' },
+      {
+        name: 'sources',
+        label: 'Sources',
+        control: 'sources',
+        hint: 'one a line: Name | https://link (the link is optional)',
+      },
     ],
   },
   {
@@ -133,6 +138,10 @@ export function dataOf(
     const raw = values(field.name) ?? '';
     const text = field.control === 'textarea' ? raw : raw.trim();
     if (text === '') continue;
+    if (field.control === 'sources') {
+      data[field.name] = sourcesOf(text);
+      continue;
+    }
     const value = field.control === 'number' && Number.isFinite(Number(text)) ? Number(text) : text;
     const [head, leaf] = field.name.split('.', 2);
     if (leaf === undefined) data[head] = value;
@@ -143,4 +152,18 @@ export function dataOf(
       };
   }
   return data;
+}
+
+/** `Name | link` lines as sources; blank lines skipped, the link optional. */
+function sourcesOf(text: string): Array<{ name: string; url?: string }> {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .map((line) => {
+      const bar = line.lastIndexOf('|');
+      const name = (bar < 0 ? line : line.slice(0, bar)).trim();
+      const url = bar < 0 ? '' : line.slice(bar + 1).trim();
+      return url ? { name, url } : { name };
+    });
 }
