@@ -138,3 +138,51 @@ describe('an interrupted rebuild', () => {
     expect(await projectionRows(bed.t.dataSource)).toEqual(bed.pristine);
   }, 60_000);
 });
+
+describe('a long transaction holding the live tables', () => {
+  /** A transaction that read `stories` and stays open: what a forgotten psql session does. */
+  async function holdStories() {
+    const runner = bed.t.dataSource.createQueryRunner();
+    await runner.startTransaction();
+    await runner.query('SELECT 1 FROM stories LIMIT 1');
+    return { release: () => runner.commitTransaction().then(() => runner.release()) };
+  }
+
+  it('makes the swap wait a little at a time, catching up in between, and swap once it ends', async () => {
+    const blocker = await holdStories();
+    const phases: string[] = [];
+    let released: Promise<void> | undefined;
+    const result = await rebuildProjections(bed.pool, {
+      onProgress: (p) => {
+        phases.push(p.phase);
+        // The second try at the swap: the first gave up on the lock.
+        if (phases.filter((x) => x === 'swap').length === 2) released ??= blocker.release();
+      },
+    });
+    await released;
+
+    expect(result.swapped).toBe(true);
+    expect(phases.filter((p, i) => p !== phases[i - 1])).toEqual([
+      'copy',
+      'catch-up',
+      'swap',
+      'catch-up',
+      'swap',
+    ]);
+    expect(await projectionRows(bed.t.dataSource)).toEqual(bed.pristine);
+  }, 60_000);
+
+  it('makes the rebuild give up after a few tries, leaving the live projection untouched', async () => {
+    const oids = await liveTableOids(bed.t.dataSource);
+    const blocker = await holdStories();
+    try {
+      await expect(rebuildProjections(bed.pool)).rejects.toThrow(
+        'rebuild: the live projection tables stayed locked (5 tries of 2000 ms: a long transaction holds them); they are unchanged',
+      );
+    } finally {
+      await blocker.release();
+    }
+    await expectUntouched(oids);
+    expect(await freshTables(bed.t.dataSource)).toEqual([]);
+  }, 60_000);
+});

@@ -46,25 +46,33 @@ export async function rebuildLog(sql: Sql, run: RebuildRun): Promise<RebuildResu
         stories: folder.stories,
       });
 
-    // Everything below `after` has been folded and written; nothing can still appear below it.
+    // Every event up to `after` is folded (and written by the end of each round); the xmin-safe read
+    // means none can still appear below it.
     let after = 0;
     const tail = async (phase: RebuildProgress['phase']) => {
       const [{ head }] = await sql.query<{ head: string }>(
         'SELECT coalesce(max(position), 0) AS head FROM events',
       );
-      for (;;) {
+      // The next page is read while this one is folded: the database and the fold each take a core.
+      const read = (position: number) => {
+        const page = readLogRecords(run.pool, position, PAGE);
+        page.catch(() => undefined); // awaited below, unless the fold failed first
+        return page;
+      };
+      for (let next = read(after); ;) {
         run.signal?.throwIfAborted();
-        const page = await readLogRecords(run.pool, after, PAGE);
-        if (page.length) {
-          await folder.fold(
-            sql,
-            page.map((r) => r.event),
-          );
-          after = page[page.length - 1].position;
-        }
-        report(phase);
+        const page = await next;
+        const last = page.length ? page[page.length - 1].position : after;
         // Short of a page: caught up with the horizon. Past the head: what follows is for the next round.
-        if (page.length < PAGE || after >= Number(head)) break;
+        const more = page.length === PAGE && last < Number(head);
+        if (more) next = read(last);
+        await folder.fold(
+          sql,
+          page.map((r) => r.event),
+        );
+        after = last;
+        report(phase);
+        if (!more) break;
       }
       await folder.flush(sql);
     };
