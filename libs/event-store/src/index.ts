@@ -10,4 +10,11 @@ export {
   sqlState,
   type DatabaseErrorKind,
 } from './postgres/errors';
+export { rebuildProjections } from './rebuild/projections.rebuild';
+export type {
+  RebuildDifference,
+  RebuildOptions,
+  RebuildProgress,
+  RebuildResult,
+} from './rebuild/rebuild.types';
 // typeorm.config.ts is left out on purpose: it reads the environment when imported (TypeORM CLI only).

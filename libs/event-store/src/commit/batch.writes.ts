@@ -50,10 +50,25 @@ export async function appendEvents(sql: Sql, events: readonly StoryEvent[]): Pro
   );
 }
 
-// Data-modifying CTEs all run to completion, in one statement; each touches its own table.
-const WRITE_PROJECTIONS_AND_OUTCOMES = `
-  WITH stories_written AS (
-    INSERT INTO stories (id, title, summary, status, visibility, version, opened_at, updated_at)
+/** The four projection tables: the live ones, or the fresh copies a rebuild fills (`rebuild/`). */
+export interface ProjectionTables {
+  readonly stories: string;
+  readonly entries: string;
+  readonly figures: string;
+  readonly claims: string;
+}
+
+export const LIVE_PROJECTIONS: ProjectionTables = {
+  stories: 'stories',
+  entries: 'entries',
+  figures: 'figures',
+  claims: 'figure_claims',
+};
+
+/** CTEs upserting the four tables of `t` from the documents `$1`…`$4` of `projectionDocuments`. */
+function projectionCtes(t: ProjectionTables): string {
+  return `stories_written AS (
+    INSERT INTO ${t.stories} (id, title, summary, status, visibility, version, opened_at, updated_at)
     SELECT * FROM json_to_recordset($1::json) AS x(id text, title text, summary text, status text,
            visibility text, version integer, opened_at timestamptz, updated_at timestamptz)
     ON CONFLICT (id) DO UPDATE SET
@@ -61,8 +76,8 @@ const WRITE_PROJECTIONS_AND_OUTCOMES = `
       visibility = EXCLUDED.visibility, version = EXCLUDED.version, opened_at = EXCLUDED.opened_at,
       updated_at = EXCLUDED.updated_at
   ), entries_written AS (
-    INSERT INTO entries (story_id, entry_id, kind, body, author, sources, posted_at, posted_version, edited_at,
-                         corrections, pinned, retracted_reason, retracted_at)
+    INSERT INTO ${t.entries} (story_id, entry_id, kind, body, author, sources, posted_at, posted_version,
+                         edited_at, corrections, pinned, retracted_reason, retracted_at)
     SELECT * FROM json_to_recordset($2::json) AS x(story_id text, entry_id text, kind text, body text,
            author text, sources jsonb, posted_at timestamptz, posted_version integer, edited_at timestamptz,
            corrections jsonb, pinned boolean, retracted_reason text, retracted_at timestamptz)
@@ -72,20 +87,25 @@ const WRITE_PROJECTIONS_AND_OUTCOMES = `
       corrections = EXCLUDED.corrections, pinned = EXCLUDED.pinned,
       retracted_reason = EXCLUDED.retracted_reason, retracted_at = EXCLUDED.retracted_at
   ), figures_written AS (
-    INSERT INTO figures (story_id, figure_id, label, unit, first_version)
+    INSERT INTO ${t.figures} (story_id, figure_id, label, unit, first_version)
     SELECT * FROM json_to_recordset($3::json)
            AS x(story_id text, figure_id text, label text, unit text, first_version integer)
     ON CONFLICT (story_id, figure_id) DO UPDATE SET
       label = EXCLUDED.label, unit = EXCLUDED.unit, first_version = EXCLUDED.first_version
   ), claims_written AS (
-    INSERT INTO figure_claims (story_id, figure_id, source_name, source, value, qualifier, reported_at,
+    INSERT INTO ${t.claims} (story_id, figure_id, source_name, source, value, qualifier, reported_at,
                                first_version)
     SELECT * FROM json_to_recordset($4::json) AS x(story_id text, figure_id text, source_name text,
            source jsonb, value double precision, qualifier text, reported_at timestamptz, first_version integer)
     ON CONFLICT (story_id, figure_id, source_name) DO UPDATE SET
       source = EXCLUDED.source, value = EXCLUDED.value, qualifier = EXCLUDED.qualifier,
       reported_at = EXCLUDED.reported_at, first_version = EXCLUDED.first_version
-  ), filing_written AS (
+  )`;
+}
+
+// Data-modifying CTEs all run to completion, in one statement; each touches its own table.
+const WRITE_PROJECTIONS_AND_OUTCOMES = `
+  WITH ${projectionCtes(LIVE_PROJECTIONS)}, filing_written AS (
     INSERT INTO story_filing (story_id, last_seq)
     SELECT * FROM json_to_recordset($7::json) AS x(story_id text, last_seq bigint)
     ON CONFLICT (story_id) DO UPDATE SET last_seq = greatest(story_filing.last_seq, EXCLUDED.last_seq)
@@ -111,6 +131,43 @@ export async function writeProjectionsAndOutcomes(
   decidedAt: string,
 ): Promise<void> {
   if (changes.length === 0 && outcomes.length === 0 && filing.size === 0) return;
+  const decided = outcomes.map((o) =>
+    o.status === 'accepted'
+      ? { i: o.event.reportId, s: o.event.storyId, v: o.event.version }
+      : {
+          i: o.rejection.reportId,
+          s: o.rejection.storyId,
+          c: o.rejection.code,
+          m: o.rejection.message,
+        },
+  );
+  await sql.query(
+    WRITE_PROJECTIONS_AND_OUTCOMES,
+    [
+      ...projectionDocuments(changes),
+      JSON.stringify(decided),
+      decidedAt,
+      JSON.stringify([...filing].map(([story_id, last_seq]) => ({ story_id, last_seq }))),
+    ],
+    'livefeed_write_projections',
+  );
+}
+
+/**
+ * Upserts the rows of `changes` into the projection tables `tables` (a rebuild's fresh copies): the
+ * same rows, built by the same code, as a commit writes into the live tables.
+ */
+export async function writeProjections(
+  sql: Sql,
+  changes: readonly StoryChanges[],
+  tables: ProjectionTables,
+): Promise<void> {
+  if (changes.length === 0) return;
+  await sql.query(`WITH ${projectionCtes(tables)} SELECT 1`, projectionDocuments(changes));
+}
+
+/** The rows of the four projection tables, one JSON document per table (`$1`…`$4`), read off the evolved state. */
+function projectionDocuments(changes: readonly StoryChanges[]): [string, string, string, string] {
   const stories = changes.map(({ state: s }) => ({
     id: s.id,
     title: s.title,
@@ -159,27 +216,10 @@ export async function writeProjectionsAndOutcomes(
       first_version: firstVersion,
     })),
   );
-  const decided = outcomes.map((o) =>
-    o.status === 'accepted'
-      ? { i: o.event.reportId, s: o.event.storyId, v: o.event.version }
-      : {
-          i: o.rejection.reportId,
-          s: o.rejection.storyId,
-          c: o.rejection.code,
-          m: o.rejection.message,
-        },
-  );
-  await sql.query(
-    WRITE_PROJECTIONS_AND_OUTCOMES,
-    [
-      JSON.stringify(stories),
-      JSON.stringify(entries),
-      JSON.stringify(figures),
-      JSON.stringify(claims),
-      JSON.stringify(decided),
-      decidedAt,
-      JSON.stringify([...filing].map(([story_id, last_seq]) => ({ story_id, last_seq }))),
-    ],
-    'livefeed_write_projections',
-  );
+  return [
+    JSON.stringify(stories),
+    JSON.stringify(entries),
+    JSON.stringify(figures),
+    JSON.stringify(claims),
+  ];
 }

@@ -9,4 +9,6 @@ export const LOCK_SPACE = {
   logOrder: 0x4c46_4c47, // "LFLG"
   /** `(space, 0)`, per session while migrations run. */
   migrations: 0x4c46_4d47, // "LFMG"
+  /** `(space, 0)`, per session while a projection rebuild runs: one at a time (`rebuild/`). */
+  rebuild: 0x4c46_5242, // "LFRB"
 } as const;
