@@ -47,6 +47,8 @@ Exit codes: 0 success, 1 the work failed or found a problem, 2 bad usage.
 With --json the last line on stdout is one JSON object summarising the result.
 Progress goes to stderr: a bar on a terminal, plain lines otherwise. Docs: docs/cli.md`;
 
+const HELP_CODES = new Set(['commander.help', 'commander.helpDisplayed', 'commander.version']);
+
 const wait = () =>
   new Option('--wait <s>', 'seconds to wait for the outcomes once everything is published')
     .argParser(as(seconds))
@@ -196,7 +198,8 @@ export function parseCommandLine(argv: readonly string[], output: ProgramOutput)
     program.parse([...argv], { from: 'user' });
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
-    const shown = error.code === 'commander.helpDisplayed' || error.code === 'commander.version';
+    // Help asked for (`--help`, `help <command>`) exits 0; help shown for a missing command exits 1.
+    const shown = HELP_CODES.has(error.code) && error.exitCode === 0;
     return { exit: shown ? EXIT.ok : EXIT.usage };
   }
   return invocation ? { invocation, json } : { exit: EXIT.usage };

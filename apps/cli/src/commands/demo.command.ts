@@ -6,6 +6,7 @@ import { CONFIG } from '../cli.tokens';
 import { STORM_SCRIPT, type DemoStep } from '../demo/storm.script';
 import { ReportFiler } from '../filing/report.filer';
 import { type ParsedLine, reportLine } from '../filing/report.lines';
+import { Connections } from '../infra/connections';
 import { Terminal } from '../infra/terminal';
 
 export interface DemoOptions {
@@ -32,7 +33,8 @@ function describeStep(step: DemoStep): string {
 /**
  * `livefeed demo`: plays the scripted storm story (src/demo/storm.script.ts) through the normal
  * ingest path, paced, with its reader page's address on stderr. `occurredAt` is left out, so each
- * report happens when ingest receives it, as it would from a newsroom tool.
+ * report happens when ingest receives it, as it would from a newsroom tool. Report ids derive
+ * from the story id, so playing the demo again into the same `--story` changes nothing.
  */
 @Injectable()
 export class DemoCommand {
@@ -40,6 +42,7 @@ export class DemoCommand {
     @Inject(ReportFiler) private readonly filer: ReportFiler,
     @Inject(Terminal) private readonly terminal: Terminal,
     @Inject(CONFIG) private readonly config: Config,
+    @Inject(Connections) private readonly connections: Connections,
   ) {}
 
   async run(options: DemoOptions, signal: AbortSignal): Promise<ExitCode> {
@@ -49,6 +52,11 @@ export class DemoCommand {
       const { at: _at, ...filed } = report;
       return reportLine(i + 1, encoder.encode(JSON.stringify(filed)));
     });
+    const existing = await (await this.connections.store()).storyVersion(storyId);
+    if (existing !== null)
+      this.terminal.note(
+        `story ${storyId} exists already (version ${existing}): reports the demo filed before keep their first outcome`,
+      );
     const seconds = STORM_SCRIPT[STORM_SCRIPT.length - 1].at / options.pace;
     // GATEWAY_PORT=0 lets the gateway pick a port: only the gateway knows which.
     const port = this.config.GATEWAY_PORT === 0 ? '<gateway port>' : this.config.GATEWAY_PORT;

@@ -50,7 +50,6 @@ describe('the summary of publish and import', () => {
         'published 3 reports: 1 accepted, 1 rejected (unknown-entry 1), 1 pending',
         '1 broken line, not published:',
         '  line 3: malformed JSON',
-        '1 report still undecided: is ingest running on this deployment?',
       ].join('\n'),
     );
   });

@@ -49,7 +49,7 @@ export function filingExitCode(summary: FilingSummary, interrupted: boolean): Ex
     : EXIT.failed;
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** The summary for a person. */
 export function describeFiling(summary: FilingSummary, interrupted: boolean): string {
@@ -67,9 +67,5 @@ export function describeFiling(summary: FilingSummary, interrupted: boolean): st
     for (const b of summary.broken.slice(0, 20)) lines.push(`  line ${b.line}: ${b.error}`);
     if (summary.broken.length > 20) lines.push(`  … and ${summary.broken.length - 20} more`);
   }
-  if (summary.pending > 0)
-    lines.push(
-      `${plural(summary.pending, 'report')} still undecided: is ingest running on this deployment?`,
-    );
   return lines.join('\n');
 }

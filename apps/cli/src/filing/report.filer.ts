@@ -3,7 +3,7 @@ import { PipelinedPublisher } from '@livefeed/messaging';
 import { Connections } from '../infra/connections';
 import { abortableSleep } from '../infra/sleep';
 import { Terminal } from '../infra/terminal';
-import { type FilingSummary, tallyFiling } from './filing.summary';
+import { type FilingSummary, plural, tallyFiling } from './filing.summary';
 import { OutcomeTracker } from './outcome.tracker';
 import type { BrokenLine, FilingLine, ParsedLine } from './report.lines';
 
@@ -102,9 +102,13 @@ export class ReportFiler {
       progress.stop();
     }
     const summary = tallyFiling(publishedIds, broken, (id) => tracker.outcome(id));
-    if (summary.pending > 0 && tracker.lastError !== undefined) {
+    if (summary.pending > 0 && !options.signal.aborted) {
       const e = tracker.lastError;
-      this.terminal.note(`reading outcomes failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.terminal.note(
+        e === undefined
+          ? `${plural(summary.pending, 'report')} still undecided after ${options.waitSeconds} s: is ingest running on this deployment?`
+          : `reading outcomes failed: ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
     return { summary, interrupted: options.signal.aborted };
   }
