@@ -62,6 +62,7 @@ describe('bad usage exits 2 with a message', () => {
     [['export'], /required option '--story <id>' not specified/],
     [['export', '--story', 'Not.A.Story'], /must be a story id/],
     [['export', '--story', 'ok', '--to'], /argument missing/],
+    [['export', '--story', 'ok', '--to', ''], /must be a file path/],
     [['tail', '--from', '0'], /must be a whole number, 1 or more/],
     [['tail', '--from', 'head'], /must be a whole number/],
     [['tail', '--story', '../etc'], /must be a story id/],

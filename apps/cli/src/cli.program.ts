@@ -6,7 +6,7 @@ import type { ImportOptions } from './commands/import.command';
 import type { PublishOptions } from './commands/publish.command';
 import type { RebuildCommandOptions } from './commands/rebuild.command';
 import type { TailOptions } from './commands/tail.command';
-import { positiveInteger, positiveNumber, seconds, storyId } from './options.parsers';
+import { filePath, positiveInteger, positiveNumber, seconds, storyId } from './options.parsers';
 
 /** A command line that parsed: which command, with which options. */
 export type Invocation =
@@ -100,7 +100,11 @@ export function parseCommandLine(argv: readonly string[], output: ProgramOutput)
     .command('export')
     .description("write a story's events, in version order, as JSON lines")
     .addOption(new Option('--story <id>', 'the story').argParser(as(storyId)).makeOptionMandatory())
-    .option('--to <file>', 'write to this file (default: standard output)')
+    .addOption(
+      new Option('--to <file>', 'write to this file (default: standard output)').argParser(
+        as(filePath),
+      ),
+    )
     .option('--json', 'print the summary as one JSON object')
     .action(
       chose((o) => ({

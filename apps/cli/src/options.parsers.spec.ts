@@ -1,5 +1,5 @@
 import { STORY_ID } from '@livefeed/domain';
-import { positiveInteger, positiveNumber, seconds, storyId } from './options.parsers';
+import { filePath, positiveInteger, positiveNumber, seconds, storyId } from './options.parsers';
 
 describe('option values', () => {
   it('--rate and --pace take a positive number, and nothing else', () => {
@@ -28,6 +28,11 @@ describe('option values', () => {
     expect(storyId('storm-maren-1')).toBe('storm-maren-1');
     for (const bad of ['', 'Upper', '-lead', 'a.b', 'a b', 'x'.repeat(65), 'a>', '*'])
       expect(() => storyId(bad)).toThrow('must be a story id');
+  });
+
+  it('--to takes a path, not an empty one', () => {
+    expect(filePath('out/story.jsonl')).toBe('out/story.jsonl');
+    for (const bad of ['', '  ']) expect(() => filePath(bad)).toThrow('must be a file path');
   });
 
   it('--story agrees with the domain on every id (its pattern is copied to keep --help fast)', () => {

@@ -33,3 +33,8 @@ export function storyId(value: string): string {
   if (!STORY_ID.test(value)) throw new Error('must be a story id: ^[a-z0-9][a-z0-9-]{0,63}$');
   return value;
 }
+
+export function filePath(value: string): string {
+  if (value.trim() === '') throw new Error('must be a file path');
+  return value;
+}

@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import { type Config, subjectsFor, type Subjects } from '@livefeed/common';
@@ -9,6 +10,8 @@ import { CONFIG } from '../cli.tokens';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 const DRAIN_TIMEOUT_MS = 5_000;
+/** JetStream's API error code for "stream not found" (the server's errors.json). */
+const STREAM_NOT_FOUND = 10059;
 
 /** A URL fit for a message: without its password. */
 export function redacted(url: string): string {
@@ -96,11 +99,24 @@ export class Connections implements OnApplicationShutdown {
     return this.nc;
   }
 
-  /** NATS, with the streams created or brought up to date as the apps do at start. */
+  /**
+   * NATS, with the reports stream there to publish to. A deployment whose apps never ran gets its
+   * streams as the apps would make them; an existing one is left as its apps configured it (the
+   * CLI's environment may not carry their tuning, such as LIVEFEED_EVENTS_MAX_AGE_DAYS).
+   */
   natsWithStreams(): Promise<NatsConnection> {
     this.streams ??= (async () => {
       const nc = await this.nats();
       try {
+        const jsm = await jetstreamManager(nc);
+        const exists = await jsm.streams.info(this.subjects.reportsStream).then(
+          () => true,
+          (error: unknown) => {
+            if (error instanceof JetStreamApiError && error.code === STREAM_NOT_FOUND) return false;
+            throw error;
+          },
+        );
+        if (exists) return;
         await ensureStreams(nc, this.subjects, {
           eventsMaxAgeMs: this.config.LIVEFEED_EVENTS_MAX_AGE_DAYS * 86_400_000,
         });

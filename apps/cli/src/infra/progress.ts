@@ -23,7 +23,8 @@ const PLAIN_EVERY_MS = 1_000;
 
 /** Items per second over the last few seconds, from the values a bar was given. */
 class RateMeter {
-  private readonly samples: Array<{ at: number; value: number }> = [];
+  /** Starts at 0 when the bar appears, so a bar that fills at one stroke still has a rate. */
+  private readonly samples: Array<{ at: number; value: number }> = [{ at: Date.now(), value: 0 }];
 
   sample(value: number, at = Date.now()): void {
     this.samples.push({ at, value });
