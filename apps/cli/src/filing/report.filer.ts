@@ -9,6 +9,8 @@ import type { BrokenLine, FilingLine, ParsedLine } from './report.lines';
 
 /** Publishes awaiting their JetStream acks at once; beyond it the next publish waits. */
 const MAX_IN_FLIGHT = 512;
+/** After Ctrl-C, how long the outcomes of what was published are still waited for. */
+const INTERRUPTED_GRACE_MS = 1_000;
 
 export interface FilingOptions {
   /** Shown before the bars: `publish`, `import`. */
@@ -94,8 +96,17 @@ export class ReportFiler {
       filed = true;
       filedAt = Date.now();
       progress.update(0, publishedIds.length);
+      // Lines JetStream refused will never be decided.
+      progress.update(1, tracker.decidedLines, publishedIds.length);
       await settling;
-      if (options.signal.aborted) await tracker.pollOnce();
+      // Cut short: what was published is being decided right now; a moment more to hear of it.
+      if (options.signal.aborted)
+        await tracker.settle({
+          filed: () => true,
+          deadline: () => filedAt + INTERRUPTED_GRACE_MS,
+          signal: new AbortController().signal,
+          onChange: (decided) => progress.update(1, decided),
+        });
     } finally {
       publisher.close();
       progress.update(1, tracker.decidedLines);
