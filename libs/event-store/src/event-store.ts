@@ -15,7 +15,8 @@ import {
 } from './event-store.types';
 import { classifyDatabaseError } from './postgres/errors';
 import { readLogRecords, readStateAt, readStoryEvents } from './read/log.reader';
-import { readOutcome, recordRejectionOutcome } from './read/outcome.store';
+import { readLogHead } from './read/log-head.reader';
+import { readOutcome, readOutcomes, recordRejectionOutcome } from './read/outcome.store';
 import { listPublicStories, readStory, readStoryVersion } from './read/story.reader';
 
 /**
@@ -69,6 +70,11 @@ export class EventStore {
     return readOutcome(this.pool, reportId);
   }
 
+  /** The recorded outcomes of many reports in one query; ids never decided are left out. */
+  getOutcomes(reportIds: readonly string[]): Promise<Map<string, ReportOutcome>> {
+    return readOutcomes(this.pool, reportIds);
+  }
+
   /** Current state from the projection tables (docs/protocol.md, "Story state"), or null when the story is unknown. */
   getStory(id: string): Promise<StoryState | null> {
     return readStory(this.pool, id);
@@ -100,6 +106,11 @@ export class EventStore {
   /** Up to `limit` events after a global position, safe to tail while batches commit. */
   readLog(afterPosition: number, limit: number): Promise<LogRecord[]> {
     return readLogRecords(this.pool, afterPosition, limit);
+  }
+
+  /** The position of the last event `readLog` can return now (0: none), where a tail of the log starts. */
+  logHead(): Promise<number> {
+    return readLogHead(this.pool);
   }
 
   /** Ends the pool: every connection closed once its query is done. */

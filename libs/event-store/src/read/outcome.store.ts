@@ -19,8 +19,26 @@ export async function readOutcome(pool: Pool, reportId: string): Promise<ReportO
     'SELECT report_id, story_id, status, version, code, message FROM report_outcomes WHERE report_id = $1',
     [reportId],
   );
-  const row = rows[0];
-  if (!row) return null;
+  return rows[0] ? toReportOutcome(rows[0]) : null;
+}
+
+/** The recorded outcomes of many reports at once; ids never decided are absent from the map. */
+export async function readOutcomes(
+  pool: Pool,
+  reportIds: readonly string[],
+): Promise<Map<string, ReportOutcome>> {
+  const outcomes = new Map<string, ReportOutcome>();
+  if (reportIds.length === 0) return outcomes;
+  // The primary key on report_id serves `= ANY`, one index probe per id.
+  const rows = await sqlOn(pool).query<ReportOutcomeRow>(
+    'SELECT report_id, story_id, status, version, code, message FROM report_outcomes WHERE report_id = ANY($1::text[])',
+    [reportIds],
+  );
+  for (const row of rows) outcomes.set(row.report_id, toReportOutcome(row));
+  return outcomes;
+}
+
+function toReportOutcome(row: ReportOutcomeRow): ReportOutcome {
   return row.status === 'accepted'
     ? {
         reportId: row.report_id,

@@ -1,0 +1,2 @@
+/** The validated environment (`Config` of @livefeed/common). */
+export const CONFIG = Symbol('CONFIG');
