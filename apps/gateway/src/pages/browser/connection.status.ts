@@ -27,6 +27,7 @@ export class ConnectionStatus {
     private readonly element: HTMLElement | null,
     private readonly announce: (text: string) => void,
   ) {
+    if (element) element.hidden = false;
     addEventListener('offline', () => this.render());
     addEventListener('online', () => this.render());
     this.render();

@@ -151,7 +151,7 @@ export function storyHead(state: StoryState, closingNote: string | null | undefi
 }
 
 export function audienceWords(count: number | null | undefined): string {
-  if (count === null || count === undefined) return '';
+  if (count === null || count === undefined || count <= 0) return '';
   return count === 1 ? '1 reading now' : `${count} reading now`;
 }
 
@@ -178,7 +178,7 @@ export function storyViewHtml(view: StoryView): Html {
 <header class="story-head" data-story-head>${storyHead(state, view.closingNote)}</header>
 ${
   live
-    ? html`<div class="toolbar" data-toolbar><span class="connection" data-status="connecting" role="status">Connecting…</span> <span class="audience" data-audience>${audienceWords(view.audience)}</span> <button type="button" class="highlights-toggle" data-highlights-toggle aria-pressed="false" hidden>Highlights only</button></div>
+    ? html`<div class="toolbar" data-toolbar><span class="connection" data-status="connecting" role="status" hidden>Connecting…</span> <span class="audience" data-audience>${audienceWords(view.audience)}</span> <button type="button" class="highlights-toggle" data-highlights-toggle aria-pressed="false" hidden>Highlights only</button></div>
 <div class="scrubber" data-scrubber-box hidden><label>History <input type="range" min="1" max="${state.version}" value="${state.version}" step="1" data-scrubber aria-valuetext="version ${state.version} (live)"></label> <output data-scrubber-label>Live</output> <button type="button" data-back-to-live hidden>Back to live</button></div>`
     : html`<p class="archived-note" data-archived role="note">${
         mode === 'archived'
