@@ -63,7 +63,7 @@ export class Scrubber {
         el.innerHTML = markup;
         return el;
       };
-      set('[data-story-head]', storyHead(state, note).markup);
+      set('[data-story-head]', storyHead(state, note, true).markup);
       set('[data-figures]', state.figures.map((f) => figureHtml(f).markup).join('')).parentElement!.hidden =
         state.figures.length === 0;
       set('[data-pinned-list]', pinned.map((e) => entryHtml(e).markup).join('')).hidden = pinned.length === 0;

@@ -134,13 +134,22 @@ export function figureHtml(figure: Figure): Html {
   return html`<div class="figure" data-figure-id="${figure.figureId}">${figureContent(figure)}</div>`;
 }
 
-/** The story's head: status, title, summary, closing note, times. */
-export function storyHead(state: StoryState, closingNote: string | null | undefined): Html {
+/**
+ * The story's head: status, title, summary, closing note, times. A past version (`archived`) says
+ * so instead of "Live", which it no longer is.
+ */
+export function storyHead(
+  state: StoryState,
+  closingNote: string | null | undefined,
+  archived = false,
+): Html {
   const closed = state.status === 'closed';
   return html`<p class="kicker">${
-    closed
-      ? html`<span class="story-status story-closed">Closed</span>`
-      : html`<span class="story-status story-live"><span aria-hidden="true">● </span>Live</span>`
+    archived
+      ? html`<span class="story-status story-archived">Archived${closed ? ': closed' : ''}</span>`
+      : closed
+        ? html`<span class="story-status story-closed">Closed</span>`
+        : html`<span class="story-status story-live"><span aria-hidden="true">● </span>Live</span>`
   }</p><h1 class="story-title">${state.title}</h1>${
     state.summary ? html`<p class="summary">${state.summary}</p>` : ''
   }${
@@ -175,7 +184,7 @@ export function storyViewHtml(view: StoryView): Html {
   return html`<div class="story" data-story-id="${state.id}" data-version="${state.version}" data-mode="${mode}"${
     next ? html` data-next="${next}"` : ''
   }>
-<header class="story-head" data-story-head>${storyHead(state, view.closingNote)}</header>
+<header class="story-head" data-story-head>${storyHead(state, view.closingNote, mode === 'archived')}</header>
 ${
   live
     ? html`<div class="toolbar" data-toolbar><span class="connection" data-status="connecting" role="status" hidden>Connecting…</span> <span class="audience" data-audience>${audienceWords(view.audience)}</span> <button type="button" class="highlights-toggle" data-highlights-toggle aria-pressed="false" hidden>Highlights only</button></div>
