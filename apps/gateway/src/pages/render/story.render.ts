@@ -93,7 +93,7 @@ export function entryAttributes(entry: Entry): Readonly<Record<string, string>> 
 /** What is inside an entry's `<article>`. */
 export function entryContent(entry: Entry): Html {
   const kind = KIND_WORDS[entry.kind];
-  const badges = html`${entry.pinned ? html`<span class="badge badge-pinned"><span aria-hidden="true">📌 </span>Pinned</span>` : ''}${kind ? html`<span class="badge badge-${entry.kind}">${kind}</span>` : ''}`;
+  const badges = html`${entry.pinned ? html`<span class="badge badge-pinned">Pinned</span>` : ''}${kind ? html`<span class="badge badge-${entry.kind}">${kind}</span>` : ''}`;
   const meta = html`<p class="entry-meta">${badges}${time(entry.postedAt)} <span class="author">by ${entry.author}</span></p>`;
   if (entry.retracted) {
     return html`${meta}<p class="retraction"><strong>Retracted</strong> ${time(entry.retracted.at)}: ${entry.retracted.reason}</p>`;
