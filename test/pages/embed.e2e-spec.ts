@@ -6,7 +6,9 @@ import { entryIds, expectEventually, PagesWorld, report } from './pages.harness'
 jest.setTimeout(180_000);
 
 /** A tiny site on its own port (so its own origin) whose page embeds the story. */
-async function site(page: (gatewayUrl: string) => string): Promise<{ server: Server; origin: string; set(url: string): void }> {
+async function site(
+  page: (gatewayUrl: string) => string,
+): Promise<{ server: Server; origin: string; set(url: string): void }> {
   let gatewayUrl = '';
   const server = createServer((req, res) => {
     res.setHeader('content-type', 'text/html; charset=utf-8');
@@ -44,7 +46,9 @@ async function webSocketOpens(page: Page, gatewayUrl: string): Promise<boolean> 
   return page.evaluate(
     (url) =>
       new Promise<boolean>((resolve) => {
-        const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+        const ws = new WebSocket(
+          `${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`,
+        );
         ws.onopen = () => {
           ws.close();
           resolve(true);
@@ -64,13 +68,22 @@ describe('the embed', () => {
     const root = page.locator('livefeed-story [data-story-id][data-version]');
     await root.waitFor({ timeout: 20_000 });
     expect(await root.getAttribute('data-story-id')).toBe('embedded');
-    expect(await page.locator('livefeed-story').evaluate((el) => el.shadowRoot !== null)).toBe(true);
+    expect(await page.locator('livefeed-story').evaluate((el) => el.shadowRoot !== null)).toBe(
+      true,
+    );
     // In its own shadow root: the host page's selectors do not reach inside.
     expect(await page.evaluate(() => document.querySelectorAll('[data-story-id]').length)).toBe(0);
     await page.waitForSelector('livefeed-story [data-status="live"]', { timeout: 20_000 });
     expect(await entryIds(page)).toEqual(['e2', 'e1']);
-    await w.publish(report('embedded', 'entry.posted', { entryId: 'from-nats', body: '<p>Live in the embed.</p>' }));
-    await expectEventually(async () => expect(await entryIds(page)).toEqual(['from-nats', 'e2', 'e1']));
+    await w.publish(
+      report('embedded', 'entry.posted', {
+        entryId: 'from-nats',
+        body: '<p>Live in the embed.</p>',
+      }),
+    );
+    await expectEventually(async () =>
+      expect(await entryIds(page)).toEqual(['from-nats', 'e2', 'e1']),
+    );
     expect(await root.getAttribute('data-version')).toBe('4');
     expect(await page.locator('livefeed-story [data-figures]').count()).toBe(1);
     expect(await webSocketOpens(page, w.url)).toBe(true);

@@ -27,13 +27,17 @@ describe('the archived view', () => {
     expect(await page.locator('[data-archived]').innerText()).toMatch(/archived view/i);
     expect(await page.locator('[data-status]').count()).toBe(0);
     expect(await entryIds(page)).toEqual(['e2', 'e1']);
-    expect(await page.locator('article[data-entry-id="e2"]').getAttribute('data-retracted')).toBe('false');
+    expect(await page.locator('article[data-entry-id="e2"]').getAttribute('data-retracted')).toBe(
+      'false',
+    );
     // Not live: a new post does not appear.
     await w.file(report(id, 'entry.posted', { entryId: 'later', body: '<p>Later.</p>' }));
     await page.waitForTimeout(1500);
     expect(await entryIds(page)).toEqual(['e2', 'e1']);
     // An instant works too; before the story existed is a 404.
-    const at = await page.goto(`${w.url}/stories/${id}?at=${encodeURIComponent(new Date().toISOString())}`);
+    const at = await page.goto(
+      `${w.url}/stories/${id}?at=${encodeURIComponent(new Date().toISOString())}`,
+    );
     expect(at!.status()).toBe(200);
     expect(await page.locator('h1').innerText()).toBe('After the update');
     const before = await page.goto(`${w.url}/stories/${id}?at=2000-01-01T00:00:00Z`);
@@ -62,7 +66,9 @@ describe('the history scrubber', () => {
     expect(await entryIds(page)).toEqual(['e1']);
     await w.screenshot(page, 'scrubber-desktop');
     // While the reader looks back, the story goes on.
-    await w.publish(report(id, 'entry.posted', { entryId: 'meanwhile', body: '<p>Meanwhile.</p>' }));
+    await w.publish(
+      report(id, 'entry.posted', { entryId: 'meanwhile', body: '<p>Meanwhile.</p>' }),
+    );
     await expectEventually(async () => expect(await range.getAttribute('max')).toBe('6'));
     expect(await entryIds(page)).toEqual(['e1']);
     await page.locator('[data-back-to-live]').click();
@@ -97,23 +103,39 @@ describe('a long story', () => {
       await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
       await page.waitForTimeout(300);
     }
-    await expectEventually(async () => expect((await entryIds(page)).length).toBeGreaterThan(first.length + 100), { timeoutMs: 20_000 });
+    await expectEventually(
+      async () => expect((await entryIds(page)).length).toBeGreaterThan(first.length + 100),
+      { timeoutMs: 20_000 },
+    );
     const ids = await entryIds(page);
     expect(new Set(ids).size).toBe(ids.length);
     // Highlights: pinned and breaking only, even those not loaded yet.
-    await w.file(report(id, 'entry.posted', { entryId: 'old-breaking', body: '<p>Old.</p>', kind: 'breaking' }, { occurredAt: '2020-01-01T00:00:00Z' }));
+    await w.file(
+      report(
+        id,
+        'entry.posted',
+        { entryId: 'old-breaking', body: '<p>Old.</p>', kind: 'breaking' },
+        { occurredAt: '2020-01-01T00:00:00Z' },
+      ),
+    );
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.locator('[data-highlights-toggle]').click();
-    await expectEventually(async () => {
-      const visible = await page.$$eval('article[data-entry-id]', (els) =>
-        els.filter((el) => (el as HTMLElement).offsetParent !== null).map((el) => (el as HTMLElement).dataset.entryId),
-      );
-      expect(visible).toEqual(['e3', 'flash', 'old-breaking']);
-    }, { timeoutMs: 20_000 });
+    await expectEventually(
+      async () => {
+        const visible = await page.$$eval('article[data-entry-id]', (els) =>
+          els
+            .filter((el) => (el as HTMLElement).offsetParent !== null)
+            .map((el) => (el as HTMLElement).dataset.entryId),
+        );
+        expect(visible).toEqual(['e3', 'flash', 'old-breaking']);
+      },
+      { timeoutMs: 20_000 },
+    );
     await page.locator('[data-highlights-toggle]').click();
     await expectEventually(async () => {
-      const visible = await page.$$eval('article[data-entry-id]', (els) =>
-        els.filter((el) => (el as HTMLElement).offsetParent !== null).length,
+      const visible = await page.$$eval(
+        'article[data-entry-id]',
+        (els) => els.filter((el) => (el as HTMLElement).offsetParent !== null).length,
       );
       expect(visible).toBeGreaterThan(200);
     });
@@ -126,7 +148,14 @@ describe('a long story', () => {
     await w.story(id, 7);
     const get = async (q: string) => {
       const res = await fetch(`${w.url}/api/stories/${id}${q}`);
-      return { status: res.status, body: (await res.json()) as { entries: { entryId: string }[]; next: string | null; error?: { code: string } } };
+      return {
+        status: res.status,
+        body: (await res.json()) as {
+          entries: { entryId: string }[];
+          next: string | null;
+          error?: { code: string };
+        },
+      };
     };
     const one = await get('?entries=3');
     expect(one.body.entries.map((e) => e.entryId)).toEqual(['e7', 'e6', 'e5']);
@@ -136,7 +165,14 @@ describe('a long story', () => {
     const last = await get('?entries=3&after=e2');
     expect(last.body).toMatchObject({ entries: [{ entryId: 'e1' }], next: null });
     expect((await get('?entries=3&after=nope')).status).toBe(404);
-    for (const q of ['?entries=0', '?entries=1001', '?after=e1', '?only=highlights', '?entries=2&only=all', '?entries=2&after=<x>']) {
+    for (const q of [
+      '?entries=0',
+      '?entries=1001',
+      '?after=e1',
+      '?only=highlights',
+      '?entries=2&only=all',
+      '?entries=2&after=<x>',
+    ]) {
       const res = await get(q);
       expect(res.status).toBe(400);
       expect(res.body.error?.code).toBe('invalid');

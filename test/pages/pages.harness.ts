@@ -84,7 +84,8 @@ export class PagesWorld {
         body: JSON.stringify(r),
       });
       const body = (await res.json()) as { status: string; version?: number; code?: string };
-      if (res.status !== 201) throw new Error(`report ${r.id} not accepted: ${JSON.stringify(body)}`);
+      if (res.status !== 201)
+        throw new Error(`report ${r.id} not accepted: ${JSON.stringify(body)}`);
       version = body.version!;
     }
     return version;
@@ -98,9 +99,16 @@ export class PagesWorld {
   /** A story with `entries` posts e1..eN, filed in one go; returns its version. */
   async story(storyId: string, entries = 0, data: Record<string, unknown> = {}): Promise<number> {
     const reports = [
-      report(storyId, 'story.opened', { title: `Story ${storyId}`, summary: 'What we know so far.', ...data }),
+      report(storyId, 'story.opened', {
+        title: `Story ${storyId}`,
+        summary: 'What we know so far.',
+        ...data,
+      }),
       ...Array.from({ length: entries }, (_, i) =>
-        report(storyId, 'entry.posted', { entryId: `e${i + 1}`, body: `<p>Update number ${i + 1}.</p>` }),
+        report(storyId, 'entry.posted', {
+          entryId: `e${i + 1}`,
+          body: `<p>Update number ${i + 1}.</p>`,
+        }),
       ),
     ];
     await this.publish(...reports.slice(0, -1));
@@ -146,5 +154,7 @@ export async function statusIs(page: Page, status: string, timeout = 20_000): Pr
 
 /** The entry ids the page shows, in DOM order (each `article[data-entry-id]`). */
 export function entryIds(page: Page): Promise<string[]> {
-  return page.$$eval('article[data-entry-id]', (els) => els.map((el) => (el as HTMLElement).dataset.entryId!));
+  return page.$$eval('article[data-entry-id]', (els) =>
+    els.map((el) => (el as HTMLElement).dataset.entryId!),
+  );
 }

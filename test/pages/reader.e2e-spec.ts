@@ -13,16 +13,45 @@ afterAll(async () => {
 describe('the story page without JavaScript', () => {
   it('shows the story as a newsroom publishes it, with its structured data', async () => {
     const id = 'nojs';
-    await w.story(id, 0, { title: 'Flooding in the valley', summary: 'Rivers burst their banks overnight.' });
+    await w.story(id, 0, {
+      title: 'Flooding in the valley',
+      summary: 'Rivers burst their banks overnight.',
+    });
     await w.file(
-      report(id, 'entry.posted', { entryId: 'a', body: '<p>Roads closed near <strong>Elm</strong>.</p>', source: { name: 'Police', url: 'https://police.example/news' } }),
-      report(id, 'entry.posted', { entryId: 'b', body: '<p>Evacuation ordered.</p>', kind: 'breaking' }),
+      report(id, 'entry.posted', {
+        entryId: 'a',
+        body: '<p>Roads closed near <strong>Elm</strong>.</p>',
+        source: { name: 'Police', url: 'https://police.example/news' },
+      }),
+      report(id, 'entry.posted', {
+        entryId: 'b',
+        body: '<p>Evacuation ordered.</p>',
+        kind: 'breaking',
+      }),
       report(id, 'entry.posted', { entryId: 'c', body: '<p>A wrong report.</p>' }),
       report(id, 'entry.retracted', { entryId: 'c', reason: 'The town was misnamed.' }),
-      report(id, 'entry.edited', { entryId: 'a', body: '<p>Roads closed near Oak.</p>', correction: 'It was Oak, not Elm.' }),
+      report(id, 'entry.edited', {
+        entryId: 'a',
+        body: '<p>Roads closed near Oak.</p>',
+        correction: 'It was Oak, not Elm.',
+      }),
       report(id, 'entry.pinned', { entryId: 'a' }),
-      report(id, 'figure.reported', { figureId: 'evacuated', label: 'People evacuated', value: 200, qualifier: 'approximately', unit: 'people', source: { name: 'Council' } }),
-      report(id, 'figure.reported', { figureId: 'evacuated', label: 'People evacuated', value: 180, qualifier: 'at-least', unit: 'people', source: { name: 'Red Cross', url: 'https://redcross.example' } }),
+      report(id, 'figure.reported', {
+        figureId: 'evacuated',
+        label: 'People evacuated',
+        value: 200,
+        qualifier: 'approximately',
+        unit: 'people',
+        source: { name: 'Council' },
+      }),
+      report(id, 'figure.reported', {
+        figureId: 'evacuated',
+        label: 'People evacuated',
+        value: 180,
+        qualifier: 'at-least',
+        unit: 'people',
+        source: { name: 'Red Cross', url: 'https://redcross.example' },
+      }),
       report(id, 'story.closed', { note: 'Coverage continues on the recovery page.' }),
     );
     const context = await w.context({ javaScriptEnabled: false });
@@ -55,15 +84,23 @@ describe('the story page without JavaScript', () => {
     const a = page.locator('article[data-entry-id="a"]');
     expect(await a.getAttribute('data-pinned')).toBe('true');
     expect(await a.getAttribute('data-kind')).toBe('update');
-    expect(await page.locator('article[data-entry-id="b"]').getAttribute('data-kind')).toBe('breaking');
-    expect(await page.locator('article[data-entry-id="c"]').getAttribute('data-retracted')).toBe('true');
+    expect(await page.locator('article[data-entry-id="b"]').getAttribute('data-kind')).toBe(
+      'breaking',
+    );
+    expect(await page.locator('article[data-entry-id="c"]').getAttribute('data-retracted')).toBe(
+      'true',
+    );
     // Pinned on top, then newest first.
     expect(await entryIds(page)).toEqual(['a', 'c', 'b']);
-    expect(await page.locator('article time').first().innerText()).toMatch(/^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} UTC$/);
+    expect(await page.locator('article time').first().innerText()).toMatch(
+      /^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} UTC$/,
+    );
 
     const scripts = await page.locator('script[type="application/ld+json"]').allTextContents();
     expect(scripts).toHaveLength(1);
-    const ld = JSON.parse(scripts[0]) as Record<string, unknown> & { liveBlogUpdate: Record<string, unknown>[] };
+    const ld = JSON.parse(scripts[0]) as Record<string, unknown> & {
+      liveBlogUpdate: Record<string, unknown>[];
+    };
     expect(ld).toMatchObject({
       '@context': 'https://schema.org',
       '@type': 'LiveBlogPosting',
@@ -73,9 +110,17 @@ describe('the story page without JavaScript', () => {
       coverageEndTime: expect.any(String),
       dateModified: expect.any(String),
     });
-    expect(ld.liveBlogUpdate.map((u) => u.articleBody)).toEqual(['Evacuation ordered.', 'Roads closed near Oak.']);
+    expect(ld.liveBlogUpdate.map((u) => u.articleBody)).toEqual([
+      'Evacuation ordered.',
+      'Roads closed near Oak.',
+    ]);
     for (const update of ld.liveBlogUpdate) {
-      expect(update).toMatchObject({ '@type': 'BlogPosting', datePublished: expect.any(String), dateModified: expect.any(String), author: { name: 'desk:pages' } });
+      expect(update).toMatchObject({
+        '@type': 'BlogPosting',
+        datePublished: expect.any(String),
+        dateModified: expect.any(String),
+        author: { name: 'desk:pages' },
+      });
     }
     await context.close();
   });
@@ -83,7 +128,11 @@ describe('the story page without JavaScript', () => {
   it('answers an unknown or malformed story with a 404 page', async () => {
     const context = await w.context({ javaScriptEnabled: false });
     const { page } = await w.page(context);
-    for (const path of ['/stories/never-opened', '/stories/NOT_AN_ID', '/stories/x?at=1&after=zz']) {
+    for (const path of [
+      '/stories/never-opened',
+      '/stories/NOT_AN_ID',
+      '/stories/x?at=1&after=zz',
+    ]) {
       const response = await page.goto(`${w.url}${path}`);
       expect(response!.status()).toBe(404);
       expect(response!.headers()['content-type']).toMatch(/^text\/html/);
@@ -124,11 +173,21 @@ describe('the live story page', () => {
     await statusIs(page, 'live');
     const e2 = await page.$('article[data-entry-id="e2"]');
     const e3 = await page.$('article[data-entry-id="e3"]');
-    await w.publish(report(id, 'entry.edited', { entryId: 'e2', body: '<p>Update number 2, corrected.</p>', correction: 'The count was wrong.' }));
-    await expectEventually(async () => expect(await e2!.innerText()).toContain('The count was wrong.'));
+    await w.publish(
+      report(id, 'entry.edited', {
+        entryId: 'e2',
+        body: '<p>Update number 2, corrected.</p>',
+        correction: 'The count was wrong.',
+      }),
+    );
+    await expectEventually(async () =>
+      expect(await e2!.innerText()).toContain('The count was wrong.'),
+    );
     expect(await e2!.innerText()).toContain('Update number 2, corrected.');
     await w.publish(report(id, 'entry.retracted', { entryId: 'e3', reason: 'Not confirmed.' }));
-    await expectEventually(async () => expect(await e3!.getAttribute('data-retracted')).toBe('true'));
+    await expectEventually(async () =>
+      expect(await e3!.getAttribute('data-retracted')).toBe('true'),
+    );
     expect(await e3!.innerText()).toContain('Not confirmed.');
     expect(await e3!.innerText()).not.toContain('Update number 3');
     await w.publish(report(id, 'entry.pinned', { entryId: 'e1' }));
@@ -150,21 +209,34 @@ describe('the live story page', () => {
     await page.goto(`${w.url}/stories/${id}`);
     await statusIs(page, 'live');
     await page.evaluate(() => window.scrollTo(0, 1500));
-    await expectEventually(async () => expect(await page.evaluate(() => window.scrollY)).toBe(1500));
-    const first = await page.evaluate(() => document.elementFromPoint(400, 300)?.closest('article')?.dataset.entryId);
+    await expectEventually(async () =>
+      expect(await page.evaluate(() => window.scrollY)).toBe(1500),
+    );
+    const first = await page.evaluate(
+      () => document.elementFromPoint(400, 300)?.closest('article')?.dataset.entryId,
+    );
     await w.publish(
       report(id, 'entry.posted', { entryId: 'n1', body: '<p>New one.</p>' }),
       report(id, 'entry.posted', { entryId: 'n2', body: '<p>New two.</p>' }),
       report(id, 'entry.posted', { entryId: 'n3', body: '<p>New three.</p>' }),
     );
     const banner = page.locator('[data-new-updates]');
-    await expectEventually(async () => expect(await banner.innerText()).toContain('3 new updates'), { timeoutMs: 15_000 });
+    await expectEventually(
+      async () => expect(await banner.innerText()).toContain('3 new updates'),
+      { timeoutMs: 15_000 },
+    );
     expect(await banner.isVisible()).toBe(true);
     expect(await page.evaluate(() => window.scrollY)).toBe(1500);
-    expect(await page.evaluate(() => document.elementFromPoint(400, 300)?.closest('article')?.dataset.entryId)).toBe(first);
+    expect(
+      await page.evaluate(
+        () => document.elementFromPoint(400, 300)?.closest('article')?.dataset.entryId,
+      ),
+    ).toBe(first);
     await w.screenshot(page, 'reader-banner-desktop');
     await banner.click();
-    await expectEventually(async () => expect((await entryIds(page)).slice(0, 4)).toEqual(['n3', 'n2', 'n1', 'e40']));
+    await expectEventually(async () =>
+      expect((await entryIds(page)).slice(0, 4)).toEqual(['n3', 'n2', 'n1', 'e40']),
+    );
     expect(await page.locator('[data-new-updates]').count()).toBe(0);
     await context.close();
   });
@@ -179,7 +251,9 @@ describe('the live story page', () => {
     await page.evaluate(() => {
       const seen: string[] = [];
       const el = document.querySelector('[data-status]')!;
-      new MutationObserver(() => seen.push(el.getAttribute('data-status')!)).observe(el, { attributes: true });
+      new MutationObserver(() => seen.push(el.getAttribute('data-status')!)).observe(el, {
+        attributes: true,
+      });
       (window as unknown as { seenStatuses: string[] }).seenStatuses = seen;
     });
     await context.setOffline(true);
@@ -192,8 +266,14 @@ describe('the live story page', () => {
     );
     await context.setOffline(false);
     await statusIs(page, 'live', 30_000);
-    await expectEventually(async () => expect(await entryIds(page)).toEqual(['while-away-2', 'while-away-1', 'e2', 'e1']), { timeoutMs: 20_000 });
-    expect(await page.evaluate(() => (window as unknown as { seenStatuses: string[] }).seenStatuses)).toContain('offline');
+    await expectEventually(
+      async () =>
+        expect(await entryIds(page)).toEqual(['while-away-2', 'while-away-1', 'e2', 'e1']),
+      { timeoutMs: 20_000 },
+    );
+    expect(
+      await page.evaluate(() => (window as unknown as { seenStatuses: string[] }).seenStatuses),
+    ).toContain('offline');
     expect(await page.locator('[data-status]').innerText()).toMatch(/caught up/i);
     await context.close();
   });

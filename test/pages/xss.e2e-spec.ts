@@ -71,27 +71,69 @@ async function expectHarmless(watch: Watch): Promise<void> {
     const host = document.querySelector('livefeed-story');
     if (host?.shadowRoot) roots.push(host.shadowRoot);
     return roots.flatMap((root) =>
-      Array.from(root.querySelectorAll('iframe, object, embed, base, meta[http-equiv], form, svg, math, style, link:not([href="/assets/pages.css"]):not([rel="icon"]), [onerror], [onload], [onclick], [onmouseover], [onfocus], [style]')).map(
-        (el) => el.outerHTML.slice(0, 80),
-      ),
+      Array.from(
+        root.querySelectorAll(
+          'iframe, object, embed, base, meta[http-equiv], form, svg, math, style, link:not([href="/assets/pages.css"]):not([rel="icon"]), [onerror], [onload], [onclick], [onmouseover], [onfocus], [style]',
+        ),
+      ).map((el) => el.outerHTML.slice(0, 80)),
     );
   });
   const scripts = await watch.page.evaluate(() =>
     Array.from(document.querySelectorAll('script')).map((s) => s.getAttribute('src') ?? s.type),
   );
-  expect({ fired: watch.fired, flag, injected }).toEqual({ fired: [], flag: undefined, injected: [] });
-  for (const s of scripts) expect(s).toMatch(/^(\/assets\/reader\.js|application\/ld\+json|application\/json|http:\/\/127\.0\.0\.1:\d+\/embed\.js)$/);
+  expect({ fired: watch.fired, flag, injected }).toEqual({
+    fired: [],
+    flag: undefined,
+    injected: [],
+  });
+  for (const s of scripts)
+    expect(s).toMatch(
+      /^(\/assets\/reader\.js|application\/ld\+json|application\/json|http:\/\/127\.0\.0\.1:\d+\/embed\.js)$/,
+    );
 }
 
 function hostileReports(): RawReport[] {
   const out: RawReport[] = [];
   XSS_PAYLOADS.forEach((p, i) => {
     const by = { author: p };
-    out.push(report(ID, 'entry.posted', { entryId: `x${i}`, body: `<p>entry ${i}</p>${p}`, kind: i % 5 === 0 ? 'breaking' : 'update', source: { name: p, url: `https://safe.test/p?q=${encodeURIComponent(p)}` } }, by));
-    out.push(report(ID, 'entry.edited', { entryId: `x${i}`, body: `<p>edited ${i}</p>${p}`, correction: p }, by));
+    out.push(
+      report(
+        ID,
+        'entry.posted',
+        {
+          entryId: `x${i}`,
+          body: `<p>entry ${i}</p>${p}`,
+          kind: i % 5 === 0 ? 'breaking' : 'update',
+          source: { name: p, url: `https://safe.test/p?q=${encodeURIComponent(p)}` },
+        },
+        by,
+      ),
+    );
+    out.push(
+      report(
+        ID,
+        'entry.edited',
+        { entryId: `x${i}`, body: `<p>edited ${i}</p>${p}`, correction: p },
+        by,
+      ),
+    );
     if (i % 3 === 0) out.push(report(ID, 'entry.retracted', { entryId: `x${i}`, reason: p }, by));
     else if (i % 7 === 1) out.push(report(ID, 'entry.pinned', { entryId: `x${i}` }, by));
-    out.push(report(ID, 'figure.reported', { figureId: `f${i}`, label: p, value: i, qualifier: 'at-least', unit: p.slice(0, 40), source: { name: p, url: 'https://safe.test/' } }, by));
+    out.push(
+      report(
+        ID,
+        'figure.reported',
+        {
+          figureId: `f${i}`,
+          label: p,
+          value: i,
+          qualifier: 'at-least',
+          unit: p.slice(0, 40),
+          source: { name: p, url: 'https://safe.test/' },
+        },
+        by,
+      ),
+    );
     out.push(report(ID, 'story.updated', { title: `${i} ${p}`, summary: p }, by));
   });
   XSS_PAYLOADS.slice(0, 12).forEach((p) => {
@@ -105,20 +147,32 @@ function hostileReports(): RawReport[] {
 describe('hostile text in every field of a report', () => {
   it(`never runs script, opens a dialog or makes a request (${XSS_PAYLOADS.length} payloads)`, async () => {
     expect(XSS_PAYLOADS.length).toBeGreaterThanOrEqual(100);
-    await w.file(report(ID, 'story.opened', { title: XSS_PAYLOADS[0], summary: XSS_PAYLOADS[1] }, { author: XSS_PAYLOADS[2] }));
+    await w.file(
+      report(
+        ID,
+        'story.opened',
+        { title: XSS_PAYLOADS[0], summary: XSS_PAYLOADS[1] },
+        { author: XSS_PAYLOADS[2] },
+      ),
+    );
     const context = await w.context();
     // Open before the reports come: the live patches render them.
     const live = await watched(context, `${w.url}/stories/${ID}`);
     const embedLive = await watched(context, siteUrl);
     await statusIs(live.page, 'live');
-    await embedLive.page.waitForSelector('livefeed-story [data-status="live"]', { timeout: 20_000 });
+    await embedLive.page.waitForSelector('livefeed-story [data-status="live"]', {
+      timeout: 20_000,
+    });
 
     const reports = hostileReports();
     await w.publish(...reports.slice(0, -1));
     const head = await w.file(reports[reports.length - 1]);
     for (const { page } of [live, embedLive]) {
       await expectEventually(
-        async () => expect(await page.locator('[data-story-id]').getAttribute('data-version')).toBe(String(head)),
+        async () =>
+          expect(await page.locator('[data-story-id]').getAttribute('data-version')).toBe(
+            String(head),
+          ),
         { timeoutMs: 60_000 },
       );
     }
@@ -136,7 +190,9 @@ describe('hostile text in every field of a report', () => {
     expect(title).toBe(`${XSS_PAYLOADS.length - 1} ${XSS_PAYLOADS[XSS_PAYLOADS.length - 1]}`);
     expect(await live.page.locator('h1').innerText()).toBe(title);
     expect(await rendered.page.title()).toBe(title);
-    const ld = JSON.parse((await plain.page.locator('script[type="application/ld+json"]').textContent())!) as { headline: string };
+    const ld = JSON.parse(
+      (await plain.page.locator('script[type="application/ld+json"]').textContent())!,
+    ) as { headline: string };
     expect(ld.headline).toBe(title);
     expect(await plain.page.locator('[data-figure-id]').count()).toBe(XSS_PAYLOADS.length);
 
@@ -144,9 +200,14 @@ describe('hostile text in every field of a report', () => {
     const range = live.page.locator('[data-scrubber]');
     for (const v of [Math.floor(head / 3), Math.floor(head / 2), head - 5]) {
       await range.fill(String(v));
-      await expectEventually(async () => expect(await live.page.locator('[data-story-id]').getAttribute('data-version')).toBe(String(v)));
+      await expectEventually(async () =>
+        expect(await live.page.locator('[data-story-id]').getAttribute('data-version')).toBe(
+          String(v),
+        ),
+      );
     }
-    for (const watch of [live, embedLive, rendered, archived, list, embed, plain]) await expectHarmless(watch);
+    for (const watch of [live, embedLive, rendered, archived, list, embed, plain])
+      await expectHarmless(watch);
     await noScript.close();
     await context.close();
   });

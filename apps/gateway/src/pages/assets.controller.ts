@@ -29,8 +29,9 @@ function repositoryRoot(): string {
   ];
   // The built app's folder has a package.json of its own, but no node_modules.
   return (
-    candidates.find((dir) => existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'node_modules'))) ??
-    process.cwd()
+    candidates.find(
+      (dir) => existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'node_modules')),
+    ) ?? process.cwd()
   );
 }
 
@@ -45,7 +46,10 @@ export class AssetsController {
   private readonly root = repositoryRoot();
 
   @Get('assets/:file')
-  asset(@Param('file') file: unknown, @Res({ passthrough: true }) res: ServerResponse): StreamableFile {
+  asset(
+    @Param('file') file: unknown,
+    @Res({ passthrough: true }) res: ServerResponse,
+  ): StreamableFile {
     return this.serve(file, res);
   }
 

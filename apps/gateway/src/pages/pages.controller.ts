@@ -55,7 +55,12 @@ export class PagesController {
     let at: StoryPointInTime | undefined;
     if (query.at !== undefined) {
       const parsed = typeof query.at === 'string' ? parsePointInTime(query.at) : null;
-      if (!parsed?.ok) return refuse(res, 400, 'The point in time asked for (at=) is not a version or an ISO-8601 instant with a time zone.');
+      if (!parsed?.ok)
+        return refuse(
+          res,
+          400,
+          'The point in time asked for (at=) is not a version or an ISO-8601 instant with a time zone.',
+        );
       at = parsed.value;
     }
     const after = query.after;
@@ -64,10 +69,17 @@ export class PagesController {
     const result = await this.queries.story(id, at, this.tokens.grantOf(undefined));
     if (!result.ok) {
       if (result.reason === 'forbidden') return privateStoryPage(id);
-      return refuse(res, 404, at === undefined ? 'This story does not exist.' : `This story did not exist yet at ${query.at as string}.`);
+      return refuse(
+        res,
+        404,
+        at === undefined
+          ? 'This story does not exist.'
+          : `This story did not exist yet at ${query.at as string}.`,
+      );
     }
     const { state } = result;
-    const closingNote = state.status === 'closed' ? await this.closing.noteAt(id, state.version) : null;
+    const closingNote =
+      state.status === 'closed' ? await this.closing.noteAt(id, state.version) : null;
     const pageUrl = `${req.protocol}://${req.get('host') ?? 'localhost'}/stories/${id}`;
     let view: StoryView;
     if (at !== undefined) {
@@ -75,7 +87,13 @@ export class PagesController {
     } else if (typeof after === 'string') {
       const page = pageOfEntries(state, { entries: OLDER_ENTRIES, after });
       if (!page.ok) return refuse(res, 404, 'That post is not in this story.');
-      view = { state, entries: page.state.entries, next: page.state.next, closingNote, mode: 'older' };
+      view = {
+        state,
+        entries: page.state.entries,
+        next: page.state.next,
+        closingNote,
+        mode: 'older',
+      };
     } else {
       const { entries, next } = firstPage(state, FIRST_ENTRIES);
       view = { state, entries, next, closingNote, audience: this.audience.count(id), mode: 'live' };

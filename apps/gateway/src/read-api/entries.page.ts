@@ -13,7 +13,8 @@ export interface EntriesQuery {
 export type PagedStoryState = StoryState & { readonly next: string | null };
 
 export type PageOfEntries =
-  { readonly ok: true; readonly state: PagedStoryState } | { readonly ok: false; readonly message: string };
+  | { readonly ok: true; readonly state: PagedStoryState }
+  | { readonly ok: false; readonly message: string };
 
 export function isHighlight(entry: Entry): boolean {
   return entry.pinned || entry.kind === 'breaking';
@@ -24,7 +25,11 @@ export function pageOfEntries(state: StoryState, query: EntriesQuery): PageOfEnt
   let from = 0;
   if (query.after !== undefined) {
     const at = state.entries.findIndex((e) => e.entryId === query.after);
-    if (at < 0) return { ok: false, message: `entry ${query.after} is not in story ${state.id} at version ${state.version}` };
+    if (at < 0)
+      return {
+        ok: false,
+        message: `entry ${query.after} is not in story ${state.id} at version ${state.version}`,
+      };
     from = at + 1;
   }
   const page: Entry[] = [];
@@ -46,7 +51,10 @@ export function pageOfEntries(state: StoryState, query: EntriesQuery): PageOfEnt
  * What the story page renders first: the newest `count` entries and every pinned one (they are on
  * top); older entries load as the reader scrolls, from `next`.
  */
-export function firstPage(state: StoryState, count: number): { entries: Entry[]; next: string | null } {
+export function firstPage(
+  state: StoryState,
+  count: number,
+): { entries: Entry[]; next: string | null } {
   if (state.entries.length <= count) return { entries: [...state.entries], next: null };
   const newest = new Set(state.entries.slice(0, count).map((e) => e.entryId));
   return {

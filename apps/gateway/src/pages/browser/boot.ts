@@ -8,7 +8,8 @@ const FIRST_ENTRIES = 100;
 const REFUSALS: Record<string, string> = {
   'not-found': 'This story does not exist.',
   forbidden: 'This story is private: open it with a link that grants it.',
-  network: 'This story cannot be shown here: the live blog service refused this site or cannot be reached.',
+  network:
+    'This story cannot be shown here: the live blog service refused this site or cannot be reached.',
 };
 
 /**
@@ -25,17 +26,34 @@ export async function bootFromApi(
   const api = new StoryApi(base, storyId, token);
   try {
     const page = await api.state({ entries: FIRST_ENTRIES });
-    const note = page.status === 'closed' ? await api.closingNote(page.version).catch(() => null) : null;
+    const note =
+      page.status === 'closed' ? await api.closingNote(page.version).catch(() => null) : null;
     host.querySelector('[data-livefeed-message]')?.remove();
     const root = renderedView(host, page, note);
-    new LiveView(root, { base, token, state: page, next: page.next ?? null, closingNote: note }).start();
+    new LiveView(root, {
+      base,
+      token,
+      state: page,
+      next: page.next ?? null,
+      closingNote: note,
+    }).start();
   } catch (error) {
     const code = error instanceof ApiError ? error.code : 'network';
     const text = REFUSALS[code] ?? (error instanceof Error ? error.message : String(error));
     const message = host.querySelector('[data-livefeed-message]');
-    const markup = html`<p class="livefeed-message" role="alert" data-livefeed-message data-code="${code}">${text}</p>`.markup;
+    const markup = html`<p
+      class="livefeed-message"
+      role="alert"
+      data-livefeed-message
+      data-code="${code}"
+    >
+      ${text}
+    </p>`.markup;
     if (message) message.outerHTML = markup;
-    else (host as Element | ShadowRoot).append(document.createRange().createContextualFragment(markup));
+    else
+      (host as Element | ShadowRoot).append(
+        document.createRange().createContextualFragment(markup),
+      );
   }
 }
 

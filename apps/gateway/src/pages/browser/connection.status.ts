@@ -68,7 +68,8 @@ export class ConnectionStatus {
     } else if (shown === 'live' && before === 'live') {
       return;
     }
-    if (shown === 'offline' && before !== 'offline') this.announce('Connection lost: reconnecting.');
+    if (shown === 'offline' && before !== 'offline')
+      this.announce('Connection lost: reconnecting.');
     this.element.dataset.status = shown;
     this.element.textContent = text;
   }

@@ -3,7 +3,8 @@ import { html } from '../render/html';
 import { bootFromApi } from './boot';
 
 /** The gateway this script was loaded from: the story's data and its live updates come from there. */
-const GATEWAY = new URL((document.currentScript as HTMLScriptElement | null)?.src ?? location.href).origin;
+const GATEWAY = new URL((document.currentScript as HTMLScriptElement | null)?.src ?? location.href)
+  .origin;
 
 /**
  * `<livefeed-story story="<id>">` (`/embed.js`, docs/protocol.md, "Pages"): the live story inside
@@ -19,9 +20,12 @@ class LivefeedStoryElement extends HTMLElement {
     sheet.replaceSync(css);
     shadow.adoptedStyleSheets = [sheet];
     const storyId = this.getAttribute('story') ?? '';
-    shadow.innerHTML = html`<p class="livefeed-message" data-livefeed-message>Loading the live story…</p>`.markup;
+    shadow.innerHTML = html`<p class="livefeed-message" data-livefeed-message>
+      Loading the live story…
+    </p>`.markup;
     void bootFromApi(shadow, GATEWAY, storyId, null);
   }
 }
 
-if (!customElements.get('livefeed-story')) customElements.define('livefeed-story', LivefeedStoryElement);
+if (!customElements.get('livefeed-story'))
+  customElements.define('livefeed-story', LivefeedStoryElement);

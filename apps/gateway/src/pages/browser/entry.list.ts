@@ -48,8 +48,14 @@ export class EntryList {
         this.elements.delete(id);
       }
     }
-    place(this.pinned, entries.filter((e) => e.pinned).map((e) => this.element(e, extras)));
-    place(this.rest, entries.filter((e) => !e.pinned).map((e) => this.element(e, extras)));
+    place(
+      this.pinned,
+      entries.filter((e) => e.pinned).map((e) => this.element(e, extras)),
+    );
+    place(
+      this.rest,
+      entries.filter((e) => !e.pinned).map((e) => this.element(e, extras)),
+    );
     this.pinned.hidden = this.pinned.children.length === 0;
   }
 

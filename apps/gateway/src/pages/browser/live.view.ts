@@ -243,13 +243,20 @@ export class LiveView {
         e.preventDefault();
         void this.loadOlder();
       });
-      new IntersectionObserver((seen) => {
-        if (seen.some((s) => s.isIntersecting)) void this.loadOlder();
-      }, { rootMargin: '600px' }).observe(older);
+      new IntersectionObserver(
+        (seen) => {
+          if (seen.some((s) => s.isIntersecting)) void this.loadOlder();
+        },
+        { rootMargin: '600px' },
+      ).observe(older);
     }
-    addEventListener('scroll', () => {
-      if (this.pending > 0 && !this.scrubber?.active && this.readerAtTop()) this.reveal();
-    }, { passive: true });
+    addEventListener(
+      'scroll',
+      () => {
+        if (this.pending > 0 && !this.scrubber?.active && this.readerAtTop()) this.reveal();
+      },
+      { passive: true },
+    );
   }
 
   /** The next page of older entries, brought up to the version shown. */
@@ -263,7 +270,10 @@ export class LiveView {
       for (const e of page.entries) this.extras.delete(e.entryId);
       this.merge(page.entries.filter((e) => !known.has(e.entryId)));
       this.next = page.next ?? null;
-      this.entries.appendOlder(added.map((e) => this.entry(e.entryId) ?? e), this.extras);
+      this.entries.appendOlder(
+        added.map((e) => this.entry(e.entryId) ?? e),
+        this.extras,
+      );
       if (this.next === null) this.find('[data-load-older]')?.parentElement?.remove();
     } catch {
       // The link stays: the reader can try again.
@@ -287,14 +297,22 @@ export class LiveView {
    * A page fetched at the version held when asking, then brought up to the version held when it
    * arrives with the events that came meanwhile, so that it can join the state without a gap.
    */
-  private async caughtUp(query: { entries: number; after?: string; only?: 'highlights' }): Promise<PagedState> {
+  private async caughtUp(query: {
+    entries: number;
+    after?: string;
+    only?: 'highlights';
+  }): Promise<PagedState> {
     const at = this.state.version;
     const page = await this.api.state({ ...query, at });
     const missed = this.recent.filter((e) => e.version > at && e.version <= this.state.version);
     if (missed.length !== this.state.version - at) throw new Error('too far behind to join');
     let state: StoryState = page;
     for (const event of missed) state = evolve(state, event);
-    return { ...state, next: page.next ?? null, entries: state.entries.filter((e) => page.entries.some((p) => p.entryId === e.entryId)) };
+    return {
+      ...state,
+      next: page.next ?? null,
+      entries: state.entries.filter((e) => page.entries.some((p) => p.entryId === e.entryId)),
+    };
   }
 
   /** Adds entries to the state, in the state's order (newest first by posting time). */
@@ -302,7 +320,11 @@ export class LiveView {
     if (entries.length === 0) return;
     const all = [...this.state.entries, ...entries];
     const order = new Map(all.map((e, i) => [e.entryId, i]));
-    all.sort((a, b) => Date.parse(b.postedAt) - Date.parse(a.postedAt) || order.get(a.entryId)! - order.get(b.entryId)!);
+    all.sort(
+      (a, b) =>
+        Date.parse(b.postedAt) - Date.parse(a.postedAt) ||
+        order.get(a.entryId)! - order.get(b.entryId)!,
+    );
     this.state = { ...this.state, entries: all };
   }
 
@@ -321,9 +343,19 @@ export class LiveView {
 }
 
 /** The story view for a state fetched from the API (the embed, a private story's page). */
-export function renderedView(host: ParentNode & Node, page: PagedState, closingNote: string | null): HTMLElement {
+export function renderedView(
+  host: ParentNode & Node,
+  page: PagedState,
+  closingNote: string | null,
+): HTMLElement {
   const template = document.createElement('template');
-  template.innerHTML = storyViewHtml({ state: page, entries: page.entries, next: page.next ?? null, closingNote, mode: 'live' }).markup;
+  template.innerHTML = storyViewHtml({
+    state: page,
+    entries: page.entries,
+    next: page.next ?? null,
+    closingNote,
+    mode: 'live',
+  }).markup;
   const root = template.content.firstElementChild as HTMLElement;
   host.appendChild(root);
   return root;

@@ -1,4 +1,10 @@
-import { absoluteTime, figureHtml, partitionEntries, entryHtml, storyHead } from '../render/story.render';
+import {
+  absoluteTime,
+  figureHtml,
+  partitionEntries,
+  entryHtml,
+  storyHead,
+} from '../render/story.render';
 import type { StoryApi } from './story.api';
 import { localizeTimes } from './times';
 
@@ -64,9 +70,12 @@ export class Scrubber {
         return el;
       };
       set('[data-story-head]', storyHead(state, note, true).markup);
-      set('[data-figures]', state.figures.map((f) => figureHtml(f).markup).join('')).parentElement!.hidden =
-        state.figures.length === 0;
-      set('[data-pinned-list]', pinned.map((e) => entryHtml(e).markup).join('')).hidden = pinned.length === 0;
+      set(
+        '[data-figures]',
+        state.figures.map((f) => figureHtml(f).markup).join(''),
+      ).parentElement!.hidden = state.figures.length === 0;
+      set('[data-pinned-list]', pinned.map((e) => entryHtml(e).markup).join('')).hidden =
+        pinned.length === 0;
       set('[data-entries]', rest.map((e) => entryHtml(e).markup).join(''));
       this.root.dataset.version = String(state.version);
       this.label.textContent = `Version ${state.version} of ${this.range.max}, ${absoluteTime(state.updatedAt)}`;

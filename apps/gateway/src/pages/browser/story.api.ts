@@ -64,8 +64,7 @@ export class StoryApi {
       throw new ApiError('network', 'the gateway cannot be reached from here');
     }
     const body = (await response.json().catch(() => null)) as
-      | (T & { error?: { code?: string; message?: string } })
-      | null;
+      (T & { error?: { code?: string; message?: string } }) | null;
     if (!response.ok || body === null) {
       throw new ApiError(
         body?.error?.code ?? 'unavailable',

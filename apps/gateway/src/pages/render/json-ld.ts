@@ -17,7 +17,9 @@ export function liveBlogPosting(state: StoryState, pageUrl: string): Record<stri
     ...(state.status === 'closed' ? { coverageEndTime: state.updatedAt } : {}),
     datePublished: state.openedAt,
     dateModified: state.updatedAt,
-    liveBlogUpdate: state.entries.filter((e) => e.retracted === null).map((e) => blogPosting(e, pageUrl)),
+    liveBlogUpdate: state.entries
+      .filter((e) => e.retracted === null)
+      .map((e) => blogPosting(e, pageUrl)),
   };
 }
 
@@ -51,8 +53,11 @@ export function plainText(body: string): string {
     .replace(/<[^>]*>/g, '')
     .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
       if (name[0] === '#') {
-        const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : Number(name.slice(1));
-        return Number.isInteger(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+        const code =
+          name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : Number(name.slice(1));
+        return Number.isInteger(code) && code > 0 && code <= 0x10ffff
+          ? String.fromCodePoint(code)
+          : whole;
       }
       return ENTITIES[name.toLowerCase()] ?? whole;
     })
@@ -62,5 +67,7 @@ export function plainText(body: string): string {
 
 /** The structured data as the one `<script type="application/ld+json">` of the page. */
 export function jsonLdScript(state: StoryState, pageUrl: string): Html {
-  return html`<script type="application/ld+json">${jsonForScript(liveBlogPosting(state, pageUrl))}</script>`;
+  return html`<script type="application/ld+json">
+    ${jsonForScript(liveBlogPosting(state, pageUrl))}
+  </script>`;
 }

@@ -58,14 +58,18 @@ export function absoluteTime(iso: string): string {
 
 function time(iso: string, prefix = ''): Html {
   const exact = absoluteTime(iso);
-  return html`<time datetime="${iso}" title="${exact}" data-prefix="${prefix}">${prefix}${exact}</time>`;
+  return html`<time datetime="${iso}" title="${exact}" data-prefix="${prefix}"
+    >${prefix}${exact}</time
+  >`;
 }
 
 function sourceLink(source: Source): Html {
   const href = safeHref(source.url);
   return href === null
     ? html`<span class="source-name">${source.name}</span>`
-    : html`<a class="source-name" href="${href}" rel="noopener noreferrer nofollow">${source.name}</a>`;
+    : html`<a class="source-name" href="${href}" rel="noopener noreferrer nofollow"
+        >${source.name}</a
+      >`;
 }
 
 function joinWith(parts: readonly Html[], separator: string): Html {
@@ -94,24 +98,36 @@ export function entryAttributes(entry: Entry): Readonly<Record<string, string>> 
 export function entryContent(entry: Entry): Html {
   const kind = KIND_WORDS[entry.kind];
   const badges = html`${entry.pinned ? html`<span class="badge badge-pinned">Pinned</span>` : ''}${kind ? html`<span class="badge badge-${entry.kind}">${kind}</span>` : ''}`;
-  const meta = html`<p class="entry-meta">${badges}${time(entry.postedAt)} <span class="author">by ${entry.author}</span></p>`;
+  const meta = html`<p class="entry-meta">
+    ${badges}${time(entry.postedAt)} <span class="author">by ${entry.author}</span>
+  </p>`;
   if (entry.retracted) {
-    return html`${meta}<p class="retraction"><strong>Retracted</strong> ${time(entry.retracted.at)}: ${entry.retracted.reason}</p>`;
+    return html`${meta}
+      <p class="retraction">
+        <strong>Retracted</strong> ${time(entry.retracted.at)}: ${entry.retracted.reason}
+      </p>`;
   }
   const sources = entrySources(entry);
-  return html`${meta}<div class="entry-body">${sanitisedBody(entry.body ?? '')}</div>${
-    entry.editedAt ? html`<p class="edited">${time(entry.editedAt, 'Edited ')}</p>` : ''
-  }${
-    entry.corrections.length > 0
-      ? html`<div class="corrections">${entry.corrections.map(
-          (c) => html`<p class="correction"><strong>Correction</strong> ${time(c.at)}: ${c.note}</p>`,
-        )}</div>`
-      : ''
-  }${
-    sources.length > 0
-      ? html`<p class="sources">${sources.length > 1 ? 'Sources' : 'Source'}: ${joinWith(sources.map(sourceLink), ', ')}</p>`
-      : ''
-  }`;
+  return html`${meta}
+    <div class="entry-body">${sanitisedBody(entry.body ?? '')}</div>
+    ${entry.editedAt ? html`<p class="edited">${time(entry.editedAt, 'Edited ')}</p>` : ''}${
+      entry.corrections.length > 0
+        ? html`<div class="corrections">
+            ${entry.corrections.map(
+              (c) =>
+                html`<p class="correction">
+                  <strong>Correction</strong> ${time(c.at)}: ${c.note}
+                </p>`,
+            )}
+          </div>`
+        : ''
+    }${
+      sources.length > 0
+        ? html`<p class="sources">
+            ${sources.length > 1 ? 'Sources' : 'Source'}: ${joinWith(sources.map(sourceLink), ', ')}
+          </p>`
+        : ''
+    }`;
 }
 
 function attributes(attrs: Readonly<Record<string, string>>): Html {
@@ -124,14 +140,22 @@ export function entryHtml(entry: Entry): Html {
 
 /** What is inside a figure's element: the label, and each source's value side by side. */
 export function figureContent(figure: Figure): Html {
-  return html`<h3 class="figure-label">${figure.label}</h3><ul class="claims">${figure.bySource.map(
-    (claim) =>
-      html`<li class="claim"><span class="claim-value">${claimWords(claim, figure.unit)}</span> <span class="claim-source">${sourceLink(claim.source)}</span> ${time(claim.reportedAt)}</li>`,
-  )}</ul>`;
+  return html`<h3 class="figure-label">${figure.label}</h3>
+    <ul class="claims">
+      ${figure.bySource.map(
+        (claim) =>
+          html`<li class="claim">
+            <span class="claim-value">${claimWords(claim, figure.unit)}</span>
+            <span class="claim-source">${sourceLink(claim.source)}</span> ${time(claim.reportedAt)}
+          </li>`,
+      )}
+    </ul>`;
 }
 
 export function figureHtml(figure: Figure): Html {
-  return html`<div class="figure" data-figure-id="${figure.figureId}">${figureContent(figure)}</div>`;
+  return html`<div class="figure" data-figure-id="${figure.figureId}">
+    ${figureContent(figure)}
+  </div>`;
 }
 
 /**
@@ -144,19 +168,30 @@ export function storyHead(
   archived = false,
 ): Html {
   const closed = state.status === 'closed';
-  return html`<p class="kicker">${
-    archived
-      ? html`<span class="story-status story-archived">Archived${closed ? ': closed' : ''}</span>`
-      : closed
-        ? html`<span class="story-status story-closed">Closed</span>`
-        : html`<span class="story-status story-live"><span aria-hidden="true">● </span>Live</span>`
-  }</p><h1 class="story-title">${state.title}</h1>${
-    state.summary ? html`<p class="summary">${state.summary}</p>` : ''
-  }${
-    closed
-      ? html`<p class="closed-note"><strong>This live blog has ended.</strong>${closingNote ? html` ${closingNote}` : ''}</p>`
-      : ''
-  }<p class="story-times">${time(state.openedAt, 'Started ')} · ${time(state.updatedAt, 'Updated ')}</p>`;
+  return html`<p class="kicker">
+      ${
+        archived
+          ? html`<span class="story-status story-archived"
+              >Archived${closed ? ': closed' : ''}</span
+            >`
+          : closed
+            ? html`<span class="story-status story-closed">Closed</span>`
+            : html`<span class="story-status story-live"
+                ><span aria-hidden="true">● </span>Live</span
+              >`
+      }
+    </p>
+    <h1 class="story-title">${state.title}</h1>
+    ${state.summary ? html`<p class="summary">${state.summary}</p>` : ''}${
+      closed
+        ? html`<p class="closed-note">
+            <strong>This live blog has ended.</strong>${closingNote ? html` ${closingNote}` : ''}
+          </p>`
+        : ''
+    }
+    <p class="story-times">
+      ${time(state.openedAt, 'Started ')} · ${time(state.updatedAt, 'Updated ')}
+    </p>`;
 }
 
 export function audienceWords(count: number | null | undefined): string {
@@ -181,33 +216,88 @@ export function storyViewHtml(view: StoryView): Html {
   const { pinned, rest } = partitionEntries(view.entries ?? state.entries);
   const next = view.next ?? null;
   const live = mode === 'live';
-  return html`<div class="story" data-story-id="${state.id}" data-version="${state.version}" data-mode="${mode}"${
-    next ? html` data-next="${next}"` : ''
-  }>
-<header class="story-head" data-story-head>${storyHead(state, view.closingNote, mode === 'archived')}</header>
-${
-  live
-    ? html`<div class="toolbar" data-toolbar><span class="connection" data-status="connecting" role="status" hidden>Connecting…</span> <span class="audience" data-audience>${audienceWords(view.audience)}</span> <button type="button" class="highlights-toggle" data-highlights-toggle aria-pressed="false" hidden>Highlights only</button></div>
-<div class="scrubber" data-scrubber-box hidden><label>History <input type="range" min="1" max="${state.version}" value="${state.version}" step="1" data-scrubber aria-valuetext="version ${state.version} (live)"></label> <output data-scrubber-label>Live</output> <button type="button" data-back-to-live hidden>Back to live</button></div>`
-    : html`<p class="archived-note" data-archived role="note">${
-        mode === 'archived'
-          ? html`Archived view: this page as readers saw it at version ${state.version}, ${absoluteTime(state.updatedAt)}. It is not live.`
-          : 'Older posts. This page is not live.'
-      } <a href="/stories/${encodeURIComponent(state.id)}">Go to the live page</a></p>`
-}
-<div class="visually-hidden" aria-live="polite" data-announcer></div>
-${
-  state.figures.length > 0
-    ? html`<section class="figures" aria-labelledby="figures-title"><h2 id="figures-title">Key figures</h2><div class="figure-list" data-figures>${state.figures.map(figureHtml)}</div></section>`
-    : html`<section class="figures" aria-labelledby="figures-title" hidden><h2 id="figures-title">Key figures</h2><div class="figure-list" data-figures></div></section>`
-}
-<section class="pinned" aria-label="Pinned posts" data-pinned-list${pinned.length === 0 ? html` hidden` : ''}>${pinned.map(entryHtml)}</section>
-<section class="entries" aria-label="Posts" data-entries>${rest.map(entryHtml)}</section>
-${rest.length === 0 && pinned.length === 0 ? html`<p class="empty" data-empty>No posts yet.</p>` : ''}
-${
-  next
-    ? html`<p class="older"><a href="/stories/${encodeURIComponent(state.id)}?after=${encodeURIComponent(next)}" data-load-older>Older posts</a></p>`
-    : ''
-}
-</div>`;
+  return html`<div
+    class="story"
+    data-story-id="${state.id}"
+    data-version="${state.version}"
+    data-mode="${mode}"
+    ${next ? html` data-next="${next}"` : ''}
+  >
+    <header class="story-head" data-story-head>
+      ${storyHead(state, view.closingNote, mode === 'archived')}
+    </header>
+    ${
+      live
+        ? html`<div class="toolbar" data-toolbar>
+              <span class="connection" data-status="connecting" role="status" hidden
+                >Connecting…</span
+              >
+              <span class="audience" data-audience>${audienceWords(view.audience)}</span>
+              <button
+                type="button"
+                class="highlights-toggle"
+                data-highlights-toggle
+                aria-pressed="false"
+                hidden
+              >
+                Highlights only
+              </button>
+            </div>
+            <div class="scrubber" data-scrubber-box hidden>
+              <label
+                >History
+                <input
+                  type="range"
+                  min="1"
+                  max="${state.version}"
+                  value="${state.version}"
+                  step="1"
+                  data-scrubber
+                  aria-valuetext="version ${state.version} (live)"
+              /></label>
+              <output data-scrubber-label>Live</output>
+              <button type="button" data-back-to-live hidden>Back to live</button>
+            </div>`
+        : html`<p class="archived-note" data-archived role="note">
+            ${
+              mode === 'archived'
+                ? html`Archived view: this page as readers saw it at version ${state.version},
+                  ${absoluteTime(state.updatedAt)}. It is not live.`
+                : 'Older posts. This page is not live.'
+            } <a href="/stories/${encodeURIComponent(state.id)}">Go to the live page</a>
+          </p>`
+    }
+    <div class="visually-hidden" aria-live="polite" data-announcer></div>
+    ${
+      state.figures.length > 0
+        ? html`<section class="figures" aria-labelledby="figures-title">
+            <h2 id="figures-title">Key figures</h2>
+            <div class="figure-list" data-figures>${state.figures.map(figureHtml)}</div>
+          </section>`
+        : html`<section class="figures" aria-labelledby="figures-title" hidden>
+            <h2 id="figures-title">Key figures</h2>
+            <div class="figure-list" data-figures></div>
+          </section>`
+    }
+    <section
+      class="pinned"
+      aria-label="Pinned posts"
+      data-pinned-list${pinned.length === 0 ? html` hidden` : ''}
+    >
+      ${pinned.map(entryHtml)}
+    </section>
+    <section class="entries" aria-label="Posts" data-entries>${rest.map(entryHtml)}</section>
+    ${rest.length === 0 && pinned.length === 0 ? html`<p class="empty" data-empty>No posts yet.</p>` : ''}
+    ${
+      next
+        ? html`<p class="older">
+            <a
+              href="/stories/${encodeURIComponent(state.id)}?after=${encodeURIComponent(next)}"
+              data-load-older
+              >Older posts</a
+            >
+          </p>`
+        : ''
+    }
+  </div>`;
 }
