@@ -1,6 +1,7 @@
 import { html } from '../render/html';
-import { LiveView, renderedView } from './live.view';
-import { ApiError, StoryApi } from './story.api';
+import { storyViewHtml } from '../render/story.render';
+import { LiveView } from './live.view';
+import { ApiError, StoryApi, type PagedState } from './story.api';
 
 /** Entries the first paint of a page rendered in the browser shows; older ones load on scroll. */
 const FIRST_ENTRIES = 100;
@@ -60,4 +61,23 @@ export async function bootFromApi(
 /** A reader token given in the page's fragment (`#token=…`), which never reaches a server log. */
 export function tokenFromHash(): string | null {
   return new URLSearchParams(location.hash.slice(1)).get('token');
+}
+
+/** The story view for a state fetched from the API, added to `host`. */
+function renderedView(
+  host: ParentNode & Node,
+  page: PagedState,
+  closingNote: string | null,
+): HTMLElement {
+  const template = document.createElement('template');
+  template.innerHTML = storyViewHtml({
+    state: page,
+    entries: page.entries,
+    next: page.next ?? null,
+    closingNote,
+    mode: 'live',
+  }).markup;
+  const root = template.content.firstElementChild as HTMLElement;
+  host.appendChild(root);
+  return root;
 }

@@ -2,17 +2,12 @@ import { createLivefeedClient, type LivefeedClient } from '@livefeed/client';
 import type { StoryEvent } from '@livefeed/domain/event.schema';
 import { evolve } from '@livefeed/domain/story.evolve';
 import type { Entry, StoryState } from '@livefeed/domain/story.state';
-import {
-  audienceWords,
-  figureContent,
-  figureHtml,
-  storyHead,
-  storyViewHtml,
-} from '../render/story.render';
+import { audienceWords, figureContent, figureHtml, storyHead } from '../render/story.render';
 import { ConnectionStatus } from './connection.status';
 import { EntryList } from './entry.list';
 import { Scrubber } from './scrubber';
-import { StoryApi, type PagedState } from './story.api';
+import { bringUpTo, mergeEntries } from './state.merge';
+import { StoryApi, type PageQuery, type PagedState } from './story.api';
 import { keepTimesRelative, localizeTimes } from './times';
 
 /** Entries fetched per page of older posts. */
@@ -293,39 +288,15 @@ export class LiveView {
     this.reveal();
   }
 
-  /**
-   * A page fetched at the version held when asking, then brought up to the version held when it
-   * arrives with the events that came meanwhile, so that it can join the state without a gap.
-   */
-  private async caughtUp(query: {
-    entries: number;
-    after?: string;
-    only?: 'highlights';
-  }): Promise<PagedState> {
+  /** A page of entries at the version held when asking, brought up to the version held when it comes. */
+  private async caughtUp(query: PageQuery): Promise<PagedState> {
     const at = this.state.version;
     const page = await this.api.state({ ...query, at });
-    const missed = this.recent.filter((e) => e.version > at && e.version <= this.state.version);
-    if (missed.length !== this.state.version - at) throw new Error('too far behind to join');
-    let state: StoryState = page;
-    for (const event of missed) state = evolve(state, event);
-    return {
-      ...state,
-      next: page.next ?? null,
-      entries: state.entries.filter((e) => page.entries.some((p) => p.entryId === e.entryId)),
-    };
+    return bringUpTo(page, at, this.recent, this.state.version);
   }
 
-  /** Adds entries to the state, in the state's order (newest first by posting time). */
   private merge(entries: readonly Entry[]): void {
-    if (entries.length === 0) return;
-    const all = [...this.state.entries, ...entries];
-    const order = new Map(all.map((e, i) => [e.entryId, i]));
-    all.sort(
-      (a, b) =>
-        Date.parse(b.postedAt) - Date.parse(a.postedAt) ||
-        order.get(a.entryId)! - order.get(b.entryId)!,
-    );
-    this.state = { ...this.state, entries: all };
+    this.state = mergeEntries(this.state, entries);
   }
 
   private announce(text: string): void {
@@ -340,23 +311,4 @@ export class LiveView {
   private find<T extends HTMLElement = HTMLElement>(selector: string): T | null {
     return this.root.querySelector<T>(selector);
   }
-}
-
-/** The story view for a state fetched from the API (the embed, a private story's page). */
-export function renderedView(
-  host: ParentNode & Node,
-  page: PagedState,
-  closingNote: string | null,
-): HTMLElement {
-  const template = document.createElement('template');
-  template.innerHTML = storyViewHtml({
-    state: page,
-    entries: page.entries,
-    next: page.next ?? null,
-    closingNote,
-    mode: 'live',
-  }).markup;
-  const root = template.content.firstElementChild as HTMLElement;
-  host.appendChild(root);
-  return root;
 }

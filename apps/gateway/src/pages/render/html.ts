@@ -39,7 +39,23 @@ function piece(value: Value): string {
 }
 
 /** Markup with every interpolated value escaped (arrays are joined; null, undefined and false vanish). */
-export function html(strings: TemplateStringsArray, ...values: readonly Value[]): Html {
+const compacted = new WeakMap<TemplateStringsArray, readonly string[]>();
+
+/**
+ * The template's own text without the line breaks and indentation of the source (a formatter lays
+ * templates out over lines): none between tags, one space elsewhere. Values are never touched.
+ */
+function compact(template: TemplateStringsArray): readonly string[] {
+  let parts = compacted.get(template);
+  if (!parts) {
+    parts = template.map((s) => s.replace(/>\s*\n\s*</g, '><').replace(/\s*\n\s*/g, ' '));
+    compacted.set(template, parts);
+  }
+  return parts;
+}
+
+export function html(template: TemplateStringsArray, ...values: readonly Value[]): Html {
+  const strings = compact(template);
   let out = strings[0];
   for (let i = 0; i < values.length; i++) out += piece(values[i]) + strings[i + 1];
   return new Markup(out);
