@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import jwt from 'jsonwebtoken';
 import type { Page } from 'playwright-core';
 import { entryIds, expectEventually, PagesWorld, report } from './pages.harness';
 
@@ -25,6 +26,7 @@ const embedding = (storyId: string) => (gatewayUrl: string) => `<!doctype html>
 <livefeed-story story="${storyId}"></livefeed-story>
 <script src="${gatewayUrl}/embed.js"></script></body></html>`;
 
+const SECRET = 'a-reader-secret-of-at-least-32-bytes!!';
 let w: PagesWorld;
 let allowed: Awaited<ReturnType<typeof site>>;
 let refused: Awaited<ReturnType<typeof site>>;
@@ -32,7 +34,10 @@ let refused: Awaited<ReturnType<typeof site>>;
 beforeAll(async () => {
   allowed = await site(embedding('embedded'));
   refused = await site(embedding('embedded'));
-  w = await PagesWorld.open({ LIVEFEED_ALLOWED_ORIGINS: allowed.origin });
+  w = await PagesWorld.open({
+    LIVEFEED_ALLOWED_ORIGINS: allowed.origin,
+    LIVEFEED_READER_SECRET: SECRET,
+  });
   allowed.set(w.url);
   refused.set(w.url);
 });
@@ -105,6 +110,29 @@ describe('the embed', () => {
     const own = await context.newPage();
     await own.goto(`${w.url}/stories/embedded`);
     await own.waitForSelector('[data-status="live"]', { timeout: 20_000 });
+    await context.close();
+  });
+
+  it("renders a private story in the browser with the reader's token from the fragment", async () => {
+    await w.story('secret', 2, { title: 'Private story', visibility: 'private' });
+    const context = await w.context();
+    const { page, errors } = await w.page(context);
+    const refusedPage = await page.goto(`${w.url}/stories/secret`);
+    expect(refusedPage!.status()).toBe(200);
+    await page.waitForSelector('[data-livefeed-message][data-code="forbidden"]', {
+      timeout: 20_000,
+    });
+    expect(await entryIds(page)).toEqual([]);
+    const token = jwt.sign({ stories: ['secret'] }, SECRET, { algorithm: 'HS256' });
+    await page.goto(`${w.url}/stories/secret#token=${token}`);
+    await page.reload();
+    await page.waitForSelector('[data-status="live"]', { timeout: 20_000 });
+    expect(await entryIds(page)).toEqual(['e2', 'e1']);
+    await w.publish(
+      report('secret', 'entry.posted', { entryId: 'p3', body: '<p>Private news.</p>' }),
+    );
+    await expectEventually(async () => expect(await entryIds(page)).toEqual(['p3', 'e2', 'e1']));
+    expect(errors).toEqual([]);
     await context.close();
   });
 });

@@ -190,6 +190,7 @@ describe('hostile text in every field of a report', () => {
     expect(title).toBe(`${XSS_PAYLOADS.length - 1} ${XSS_PAYLOADS[XSS_PAYLOADS.length - 1]}`);
     expect(await live.page.locator('h1').innerText()).toBe(title);
     expect(await rendered.page.title()).toBe(title);
+    expect(await live.page.title()).toBe(title);
     const ld = JSON.parse(
       (await plain.page.locator('script[type="application/ld+json"]').textContent())!,
     ) as { headline: string };

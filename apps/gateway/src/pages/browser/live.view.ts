@@ -23,6 +23,8 @@ export interface LiveViewOptions {
   readonly state: StoryState;
   readonly next: string | null;
   readonly closingNote: string | null;
+  /** The page is the story's own (not an embed): its title follows the story's. */
+  readonly ownsDocument?: boolean;
 }
 
 /**
@@ -164,6 +166,7 @@ export class LiveView {
   private renderHead(): void {
     const head = this.find('[data-story-head]')!;
     head.innerHTML = storyHead(this.state, this.closingNote).markup;
+    if (this.options.ownsDocument) document.title = this.state.title;
     localizeTimes(head);
   }
 

@@ -23,7 +23,7 @@ function main(): void {
       document.querySelector('script[data-livefeed-state]')?.textContent ?? 'null',
     ) as RenderedData | null;
     if (data) {
-      new LiveView(root, { base: '', token: tokenFromHash(), ...data }).start();
+      new LiveView(root, { base: '', token: tokenFromHash(), ownsDocument: true, ...data }).start();
       return;
     }
   }
