@@ -4,6 +4,7 @@ import { HTTP_ERROR_STATUS, type HttpErrorCode } from '@livefeed/common';
 import { LIMITS, reportIdSchema, reportSchema, storyIdSchema } from '@livefeed/domain';
 import {
   eventsQuerySchema,
+  MAX_ENTRIES_PAGE,
   MAX_PAGE,
   storyQuerySchema,
 } from '../../apps/gateway/src/read-api/read-params.schema';
@@ -103,10 +104,26 @@ export function openApiDocument(version: string): JsonObject {
               storyQuerySchema.shape.at,
               'A version (digits; beyond the head answers the head), or an ISO-8601 instant with a time zone: the state after the last event recorded at or before it.',
             ),
+            query(
+              'entries',
+              storyQuerySchema.shape.entries,
+              `pages the entries: at most this many (1 to ${MAX_ENTRIES_PAGE}), newest first; the answer then has \`next\``,
+            ),
+            query(
+              'after',
+              storyQuerySchema.shape.after,
+              'with `entries`: the entries after this one (the next, older page); 404 when the state has no such entry',
+            ),
+            query(
+              'only',
+              storyQuerySchema.shape.only,
+              'with `entries`: only the pinned and the breaking entries',
+            ),
           ],
           responses: {
             200: {
-              description: 'The state. `?at=<version>` answers are immutable.',
+              description:
+                'The state. `?at=<version>` answers are immutable. With `entries`, `entries` holds that page only and `next` names the last entry of the page when older ones follow (null at the end).',
               ...json(ref('schemas/story-state.schema.json')),
             },
             ...errors('invalid', 'forbidden', 'not-found', 'unavailable'),
@@ -159,10 +176,36 @@ export function openApiDocument(version: string): JsonObject {
         servers: GATEWAY,
         get: {
           operationId: 'readerPage',
-          summary: "A story's live page; it loads the SDK bundle and subscribes over socket.io.",
-          parameters: [{ ...storyId, description: 'the story id (a malformed one is a 404)' }],
+          summary:
+            "A story's page, rendered on the server (readable without script, with schema.org LiveBlogPosting JSON-LD), then live from the version rendered.",
+          parameters: [
+            { ...storyId, description: 'the story id (a malformed one is a 404 page)' },
+            query(
+              'at',
+              storyQuerySchema.shape.at,
+              'the archived view: the page as readers saw it at that version or instant, not live',
+            ),
+            query(
+              'after',
+              storyQuerySchema.shape.after,
+              'a page of the older posts after this entry, for readers without script; not live',
+            ),
+          ],
           responses: {
             200: html('The page, with a strict Content-Security-Policy.'),
+            400: html('A malformed `at` or `after` (an HTML page).'),
+            404: html('No such story, or it did not exist yet at `at` (an HTML page).'),
+          },
+        },
+      },
+      '/embed.js': {
+        servers: GATEWAY,
+        get: {
+          operationId: 'embedScript',
+          summary:
+            'Defines the custom element `<livefeed-story story="<id>">`: the live story in its own shadow root, on any site allowed by `LIVEFEED_ALLOWED_ORIGINS`.',
+          responses: {
+            200: { description: 'The script (`Cross-Origin-Resource-Policy: cross-origin`).' },
             ...errors('not-found'),
           },
         },
@@ -171,7 +214,7 @@ export function openApiDocument(version: string): JsonObject {
         servers: GATEWAY,
         get: {
           operationId: 'clientBundle',
-          summary: "The subscriber SDK's browser bundles, once built.",
+          summary: "The browser bundles, once built: the subscriber SDK, the pages' script and stylesheet.",
           parameters: [
             {
               name: 'file',
@@ -184,6 +227,11 @@ export function openApiDocument(version: string): JsonObject {
                   'livefeed-client.js.map',
                   'livefeed-client.mjs',
                   'livefeed-client.mjs.map',
+                  'reader.js',
+                  'reader.js.map',
+                  'embed.js',
+                  'embed.js.map',
+                  'pages.css',
                 ],
               },
             },

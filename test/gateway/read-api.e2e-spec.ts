@@ -301,8 +301,8 @@ describe('the read API', () => {
     expect(html).toContain('Alpha, renamed');
     const page = await get('/stories/alpha');
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('<script src="/assets/livefeed-client.js"></script>');
-    expect(page.headers.get('content-security-policy')).toContain("script-src 'self' 'nonce-");
+    expect(await page.text()).toContain('<script src="/assets/reader.js" defer></script>');
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self';");
     expect((await get('/stories/NOT%20VALID')).status).toBe(404);
     // The page's SDK bundle (built with the apps: node libs/client/build.mjs), and nothing else.
     const bundle = await get('/assets/livefeed-client.js');

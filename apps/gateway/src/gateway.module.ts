@@ -16,7 +16,8 @@ import { EVENT_STORE, StoreReads, type EventStoreReads } from './infra/store-rea
 import { LOGGER } from './logging/logger.token';
 import { GatewayMetrics } from './metrics/gateway.metrics';
 import { MetricsController } from './metrics/metrics.controller';
-import { ClientBundleController } from './pages/client-bundle.controller';
+import { AssetsController } from './pages/assets.controller';
+import { ClosingNoteReader } from './pages/closing-note.reader';
 import { PagesController } from './pages/pages.controller';
 import { SlowConsumerMonitor } from './push/slow-consumer.monitor';
 import { SocketHub } from './push/socket.hub';
@@ -46,7 +47,7 @@ export class GatewayModule {
       controllers: [
         StoriesController,
         PagesController,
-        ClientBundleController,
+        AssetsController,
         HealthController,
         MetricsController,
       ],
@@ -81,6 +82,7 @@ export class GatewayModule {
         AudienceService,
         LiveFeedRunner,
         StoryQueries,
+        ClosingNoteReader,
         { provide: APP_FILTER, useClass: GatewayErrorsFilter },
       ],
     };

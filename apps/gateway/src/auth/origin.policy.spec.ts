@@ -22,6 +22,16 @@ describe('the origin allow-list', () => {
     expect(policy('https://news.example').refusal(undefined)).toBeNull();
   });
 
+  it("lets the gateway's own pages through: an origin whose host is the request's Host", () => {
+    const p = policy('https://news.example');
+    expect(p.refusal('http://live.example:3000', 'live.example:3000')).toBeNull();
+    expect(p.refusal('http://LIVE.example:3000', 'live.example:3000')).toBeNull();
+    expect(p.refusal('http://live.example:3001', 'live.example:3000')).toBe('origin not allowed');
+    expect(p.refusal('http://evil.example', 'live.example:3000')).toBe('origin not allowed');
+    expect(p.refusal('null', 'null')).toBe('origin not allowed');
+    expect(p.refusal('not a url', 'live.example')).toBe('origin not allowed');
+  });
+
   it('refuses everything once draining', () => {
     const p = policy('');
     p.drain();

@@ -33,12 +33,25 @@ export class OriginPolicy {
     return this.draining;
   }
 
-  /** Why a request is refused, or null when it may proceed. */
-  refusal(origin: string | string[] | undefined): string | null {
+  /**
+   * Why a request is refused, or null when it may proceed. A page the gateway served itself (its
+   * origin's host is the request's `Host`) is same-origin and always may: the allow-list is for
+   * the other sites that embed a story.
+   */
+  refusal(origin: string | string[] | undefined, host?: string | string[]): string | null {
     if (this.draining) return 'shutting down';
     if (origin === undefined || this.allowed.size === 0) return null;
     if (Array.isArray(origin)) return 'several Origin headers';
+    if (typeof host === 'string' && hostOf(origin) === host.trim().toLowerCase()) return null;
     return this.allowed.has(normalise(origin)) ? null : 'origin not allowed';
+  }
+}
+
+function hostOf(origin: string): string | null {
+  try {
+    return new URL(origin).host.toLowerCase();
+  } catch {
+    return null;
   }
 }
 

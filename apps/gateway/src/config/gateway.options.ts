@@ -41,6 +41,14 @@ export interface GatewayOptions {
    * write: the further behind, the cheaper each event, so it catches up.
    */
   readonly feedMaxMessages: number;
+  /**
+   * engine.io's heartbeat: the server pings every `pingIntervalMs` and drops a client silent for
+   * `pingTimeoutMs` after; a client that hears no ping for both together knows it is cut off. Their
+   * sum is how soon a reader's page says "offline" when the network goes without the browser
+   * noticing (socket.io's defaults, 25 s + 20 s, took 45 s; docs/protocol.md, "Pages").
+   */
+  readonly pingIntervalMs: number;
+  readonly pingTimeoutMs: number;
 }
 
 export const GATEWAY_OPTIONS = Symbol('GATEWAY_OPTIONS');
@@ -61,6 +69,8 @@ export function defaultGatewayOptions(overrides: Partial<GatewayOptions> = {}): 
     missingStoryTtlMs: 1000,
     listenBacklog: 4096,
     feedMaxMessages: 1000,
+    pingIntervalMs: 2000,
+    pingTimeoutMs: 2500,
     ...overrides,
   };
 }

@@ -1,101 +1,121 @@
 import type { StorySummary } from '@livefeed/event-store';
+import { html, jsonForScript, type Html } from './render/html';
+import { jsonLdScript } from './render/json-ld';
+import { absoluteTime, storyViewHtml, type StoryView } from './render/story.render';
 
-/** Escapes text for HTML element content and double-quoted attributes. */
-export function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+/**
+ * The pages' Content-Security-Policy: scripts only from the gateway itself (no inline script, no
+ * eval), styles only from its stylesheet (so no `style` attribute works either), images from the
+ * gateway or any https host (bodies may show them), connections back to the gateway only.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' https: data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+function documentOf(title: string, body: Html, head: Html = html``): string {
+  return html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width,initial-scale=1" />
+        <title>${title}</title>
+        <link rel="stylesheet" href="/assets/pages.css" />
+        ${head}
+        <script src="/assets/reader.js" defer></script>
+      </head>
+      <body>
+        <div class="page">
+          <nav class="site-nav"><a href="/">All live stories</a></nav>
+          <main id="main">${body}</main>
+        </div>
+      </body>
+    </html> `.markup;
+}
+
+/** `GET /`: live stories first, then the most recently updated. */
+export function storyListPage(stories: readonly StorySummary[]): string {
+  const items = stories.map(
+    (s) =>
+      html`<li>
+        <a href="/stories/${encodeURIComponent(s.id)}">${s.title}</a>
+        <span class="meta"
+          >${
+            s.status === 'live'
+              ? html`<span class="story-status story-live">Live</span>`
+              : html`<span class="story-status story-closed">Closed</span>`
+          }
+          Updated
+          <time datetime="${s.updatedAt}" title="${absoluteTime(s.updatedAt)}"
+            >${absoluteTime(s.updatedAt)}</time
+          ></span
+        >
+      </li>`,
+  );
+  return documentOf(
+    'Live stories',
+    html`<h1>Live stories</h1>
+      ${
+        stories.length === 0
+          ? html`<p>No story yet.</p>`
+          : html`<ul class="stories">
+              ${items}
+            </ul>`
+      }`,
   );
 }
 
-/** A script may only run with the page's nonce; bodies are sanitised HTML and carry no script anyway. */
-export function contentSecurityPolicy(nonce: string): string {
-  return [
-    "default-src 'self'",
-    `script-src 'self' 'nonce-${nonce}'`,
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' https: data:",
-    "connect-src 'self' ws: wss:",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
-}
-
-const STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#222}
-h1{font-size:1.6rem;margin:.2rem 0}.meta{color:#666;font-size:.9rem}.live{color:#c00;font-weight:600}
-article{border-top:1px solid #ddd;padding:.6rem 0}article.pinned{background:#fffbe6}article.breaking h3{color:#c00}
-.retracted{color:#888;font-style:italic}.figures{display:flex;flex-wrap:wrap;gap:.6rem}.figure{border:1px solid #ddd;padding:.4rem .6rem}
-ul.stories{list-style:none;padding:0}ul.stories li{padding:.4rem 0;border-bottom:1px solid #eee}`;
-
-export function storyListPage(stories: readonly StorySummary[]): string {
-  const items = stories
-    .map(
-      (s) =>
-        `<li><a href="/stories/${encodeURIComponent(s.id)}">${escapeHtml(s.title)}</a> ` +
-        `<span class="meta">${s.status === 'live' ? '<span class="live">LIVE</span>' : 'closed'} · updated ${escapeHtml(s.updatedAt)}</span></li>`,
-    )
-    .join('\n');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Live stories</title><style>${STYLE}</style></head>
-<body><h1>Live stories</h1>
-${stories.length === 0 ? '<p>No story yet.</p>' : `<ul class="stories">\n${items}\n</ul>`}
-</body></html>`;
-}
-
 /**
- * The reader's live page, built on the subscriber SDK (`/assets/livefeed-client.js`): the SDK folds
- * events with the domain's own `evolve`, resumes gaplessly after a reconnect and reports its status;
- * the page only renders. A private story's token may be given as `#token=…` (kept out of server logs).
+ * `GET /stories/:id`: the story as the server renders it (readable without script), its
+ * structured data, and the state the page's script goes live from.
  */
-export function readerPage(storyId: string, nonce: string): string {
-  const id = JSON.stringify(storyId).replace(/</g, '\\u003c');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(storyId)}</title><style>${STYLE}</style></head>
-<body>
-<p class="meta"><a href="/">All stories</a> · <span id="status">connecting…</span> · <span id="audience"></span></p>
-<h1 id="title">${escapeHtml(storyId)}</h1>
-<p id="summary"></p>
-<div id="figures" class="figures"></div>
-<div id="entries"></div>
-<script src="/assets/livefeed-client.js"></script>
-<script nonce="${nonce}">
-(function () {
-  var storyId = ${id};
-  var token = new URLSearchParams(location.hash.slice(1)).get('token') || new URLSearchParams(location.search).get('token');
-  var $ = function (id) { return document.getElementById(id); };
-  var text = function (s) { var d = document.createElement('div'); d.textContent = s == null ? '' : String(s); return d.innerHTML; };
-  function render(state) {
-    document.title = state.title;
-    $('title').textContent = state.title;
-    $('summary').textContent = state.summary || '';
-    $('figures').innerHTML = state.figures.map(function (f) {
-      return '<div class="figure"><b>' + text(f.label) + '</b><br>' + f.bySource.map(function (c) {
-        return text(c.qualifier === 'exact' ? '' : c.qualifier) + ' ' + text(c.value) + ' ' + text(f.unit || '') + ' (' + text(c.source.name) + ')';
-      }).join('<br>') + '</div>';
-    }).join('');
-    var entries = state.entries.slice().sort(function (a, b) { return (b.pinned - a.pinned); });
-    // Bodies are sanitised by the service (docs/protocol.md, "Reports in"); everything else is escaped here.
-    $('entries').innerHTML = entries.map(function (e) {
-      var body = e.retracted ? '<p class="retracted">Retracted: ' + text(e.retracted.reason) + '</p>' : e.body;
-      var corrections = e.corrections.map(function (c) { return '<p class="meta">Correction: ' + text(c.note) + '</p>'; }).join('');
-      return '<article class="' + text(e.kind) + (e.pinned ? ' pinned' : '') + '"><h3 class="meta">' + text(e.postedAt) + ' · ' + text(e.kind) +
-        (e.source ? ' · ' + text(e.source.name) : '') + '</h3>' + body + corrections + '</article>';
-    }).join('');
-  }
-  // No transport options: the SDK connects WebSocket first, which needs no sticky sessions.
-  var client = Livefeed.createLivefeedClient(token ? { token: token } : {});
-  client.subscribe(storyId, {
-    onState: render,
-    onStatus: function (status) { $('status').textContent = status === 'catching-up' ? 'catching up…' : status; },
-    onAudience: function (count) { $('audience').textContent = count + ' reading'; },
-    onError: function (error) {
-      // Withdrawn for good (the token expired): updates stopped, what is shown stays.
-      $('status').textContent = error.code === 'revoked' ? 'access expired: reload with a new link to follow the story again' : error.message;
-    },
-  });
-})();
-</script>
-</body></html>`;
+export function storyPage(view: StoryView, pageUrl: string): string {
+  const { state } = view;
+  const shown = view.entries ?? state.entries;
+  const data =
+    view.mode === 'live'
+      ? html`<script type="application/json" data-livefeed-state>
+          ${jsonForScript({
+            state: { ...state, entries: shown },
+            next: view.next ?? null,
+            closingNote: view.closingNote ?? null,
+          })}
+        </script>`
+      : html``;
+  const head = html`<meta name="description" content="${state.summary ?? state.title}" />${
+      view.mode === 'live' ? html`` : html`<meta name="robots" content="noindex" />`
+    }${jsonLdScript(state, pageUrl)}`;
+  const title =
+    view.mode === 'archived' ? `${state.title} (archived, version ${state.version})` : state.title;
+  return documentOf(title, html`${storyViewHtml(view)}${data}`, head);
+}
+
+/** A private story: the browser renders it with the reader's token (`#token=…`), which the server never sees. */
+export function privateStoryPage(storyId: string): string {
+  return documentOf(
+    'Private story',
+    html`<div class="story" data-story-id="${storyId}" data-version="0" data-mode="private">
+      <p class="livefeed-message" data-livefeed-message>
+        This story is private. Loading it with your link…
+      </p>
+      <noscript><p>Open it with a link that grants it, in a browser with JavaScript.</p></noscript>
+    </div>`,
+  );
+}
+
+/** A story page that cannot be shown: 404 (no such story) or 400 (a malformed `?at=` or `?after=`). */
+export function errorPage(message: string, status = 404): string {
+  const title = status === 404 ? 'Story not found' : 'Page not found';
+  return documentOf(
+    title,
+    html`<h1>${title}</h1>
+      <p>${message}</p>
+      <p><a href="/">See the live stories</a></p>`,
+  );
 }

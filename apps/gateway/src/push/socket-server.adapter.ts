@@ -50,15 +50,17 @@ export class SocketServerAdapter extends IoAdapter {
       ...options,
       serveClient: true,
       maxHttpBufferSize: this.options.maxHttpBufferSize,
+      pingInterval: this.options.pingIntervalMs,
+      pingTimeout: this.options.pingTimeoutMs,
       cors: { origin: policy.allowsAll ? true : [...policy.origins], methods: ['GET', 'POST'] },
       allowRequest: (req, callback) => {
-        const refusal = policy.refusal(req.headers.origin);
+        const refusal = policy.refusal(req.headers.origin, req.headers.host);
         callback(refusal, refusal === null);
       },
     } as IoServerOptions);
     server.engine.use((req: IncomingMessage, _res: unknown, next: (error?: Error) => void) => {
       const hasSession = new URL(req.url ?? '/', 'http://gateway').searchParams.has('sid');
-      const refusal = hasSession ? policy.refusal(req.headers.origin) : null;
+      const refusal = hasSession ? policy.refusal(req.headers.origin, req.headers.host) : null;
       next(refusal === null ? undefined : new Error(refusal));
     });
     coalesceFlushes(server.engine);

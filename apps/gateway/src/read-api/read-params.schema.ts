@@ -1,7 +1,7 @@
 import type { StoryPointInTime } from '@livefeed/event-store';
 import { fieldErrorsOfIssues, type FieldError } from '@livefeed/common';
 import { z } from 'zod';
-import { STORY_ID } from '@livefeed/domain';
+import { ENTRY_ID, STORY_ID } from '@livefeed/domain';
 
 /**
  * Query parameters of the read API. Each is a single string: a repeated parameter arrives as an
@@ -54,9 +54,29 @@ const pointInTime = z
     return z.NEVER;
   });
 
+/** Entries per page of a story's state (`?entries=`), at most. */
+export const MAX_ENTRIES_PAGE = 1000;
+
+/**
+ * `?entries=<n>` pages the state's entries (newest first): at most n of them, after the entry
+ * `?after=<entryId>`, only the pinned and breaking ones with `?only=highlights`; the answer then
+ * says with `next` where the following page starts (docs/protocol.md, "HTTP").
+ */
 export const storyQuerySchema = z
-  .object({ at: pointInTime.optional(), token: token.optional() })
-  .strict();
+  .object({
+    at: pointInTime.optional(),
+    entries: count(MAX_ENTRIES_PAGE)
+      .refine((n) => n >= 1, 'must be at least 1')
+      .optional(),
+    after: z.string().regex(ENTRY_ID, 'must be an entry id').optional(),
+    only: z.literal('highlights', 'must be highlights').optional(),
+    token: token.optional(),
+  })
+  .strict()
+  .refine((q) => q.entries !== undefined || (q.after === undefined && q.only === undefined), {
+    message: 'after and only page the entries: give entries=<n> too',
+    path: ['entries'],
+  });
 
 const INSTANT = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 

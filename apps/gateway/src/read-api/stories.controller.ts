@@ -4,6 +4,7 @@ import type { ServerResponse as Response } from 'node:http';
 import { HttpError } from '@livefeed/common';
 import { ReaderTokenService, type ReaderGrant } from '../auth/reader-token.service';
 import type { StorySummary } from '@livefeed/event-store';
+import { pageOfEntries, type PagedStoryState } from './entries.page';
 import {
   DEFAULT_PAGE,
   eventsQuerySchema,
@@ -44,14 +45,20 @@ export class StoriesController {
     @Query() query: unknown,
     @Headers('authorization') authorization: unknown,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<StoryState> {
+  ): Promise<StoryState | PagedStoryState> {
     const storyId = validId(id);
-    const { at, token } = valid(parseQuery(storyQuerySchema, query));
+    const { at, token, entries, after, only } = valid(parseQuery(storyQuerySchema, query));
     const { state, cache } = answered(
       await this.queries.story(storyId, at, this.grant(authorization, token)),
     );
+    if (entries === undefined) {
+      setCaching(res, cache);
+      return state;
+    }
+    const paged = pageOfEntries(state, { entries, after, only });
+    if (!paged.ok) throw new HttpError('not-found', paged.message);
     setCaching(res, cache);
-    return state;
+    return paged.state;
   }
 
   @Get(':id/events')
