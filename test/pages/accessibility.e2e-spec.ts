@@ -1,5 +1,5 @@
-import type { Page } from 'playwright-core';
 import { PagesWorld, report, statusIs } from './pages.harness';
+import { seriousA11yViolations } from '../support/browser';
 
 jest.setTimeout(180_000);
 
@@ -71,26 +71,6 @@ afterAll(async () => {
   await w?.close();
 });
 
-/** axe-core's serious and critical violations on the page (injected: the context bypasses the CSP). */
-async function violations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-  const result = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run(): Promise<{
-            violations: { id: string; impact: string; nodes: { target: string[] }[] }[];
-          }>;
-        };
-      }
-    ).axe;
-    return axe.run();
-  });
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-
 describe('accessibility and layout', () => {
   it('has no serious or critical axe violation on the reader page, desktop and phone', async () => {
     for (const [name, viewport] of [
@@ -106,7 +86,7 @@ describe('accessibility and layout', () => {
       await page.goto(`${w.url}/stories/${ID}`);
       await statusIs(page, 'live');
       await w.screenshot(page, `reader-${name}`);
-      expect(await violations(page)).toEqual([]);
+      expect(await seriousA11yViolations(page)).toEqual([]);
       // Nothing wider than the phone's screen.
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
         viewport.width,
@@ -120,15 +100,15 @@ describe('accessibility and layout', () => {
     const page = await context.newPage();
     await page.goto(`${w.url}/stories/${ID}?at=6`);
     await w.screenshot(page, 'archived-view');
-    expect(await violations(page)).toEqual([]);
+    expect(await seriousA11yViolations(page)).toEqual([]);
     await page.goto(`${w.url}/stories/${ID}`);
     await statusIs(page, 'live');
     await page.locator('[data-scrubber]').fill('7');
     await page.waitForSelector('[data-story-id][data-version="7"]');
     await w.screenshot(page, 'scrubber');
-    expect(await violations(page)).toEqual([]);
+    expect(await seriousA11yViolations(page)).toEqual([]);
     await page.goto(`${w.url}/`);
-    expect(await violations(page)).toEqual([]);
+    expect(await seriousA11yViolations(page)).toEqual([]);
     await context.close();
   });
 });

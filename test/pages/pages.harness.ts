@@ -1,15 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expectEventually } from '@livefeed/common/testing';
 import { isolatedWorld, type RawReport } from '../support/livefeed';
 import { AppFleet, type AppProcess } from '../support/processes';
+import { launchChromium, screenshot } from '../support/browser';
 
 export { expectEventually };
 
-/** Debian's chromium (`.ci/run` installs it); the tests never download a browser. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const ARTIFACTS = path.resolve(__dirname, '../artifacts');
 const TOKEN = 'pages-publisher-token';
 
 let reportSeq = 0;
@@ -63,11 +59,7 @@ export class PagesWorld {
       ...this.world.env,
       ...gatewayEnv,
     });
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
-    this.browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
-    });
+    this.browser = await launchChromium();
   }
 
   get url(): string {
@@ -133,11 +125,8 @@ export class PagesWorld {
     return { page, errors };
   }
 
-  async screenshot(page: Page, name: string): Promise<string> {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const file = path.join(ARTIFACTS, `${name}.png`);
-    await page.screenshot({ path: file, fullPage: false });
-    return file;
+  screenshot(page: Page, name: string): Promise<string> {
+    return screenshot(page, name, false);
   }
 
   async close(): Promise<void> {

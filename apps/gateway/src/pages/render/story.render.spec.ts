@@ -53,7 +53,7 @@ describe('the one escaping path', () => {
 describe('a story rendered', () => {
   const story = state([
     opened({ title: 'Quake <b>2</b>', summary: 'Aftershocks & more' }),
-    posted('e1', { source: UN }),
+    posted('e1', { sources: [UN, MINISTRY] }),
     posted('e2', { kind: 'breaking', body: '<p>Big <em>news</em></p>' }),
     edited('e1', '<p>Fixed</p>', 'It said <i>8</i>.'),
     retracted('e2', 'Not <confirmed>'),

@@ -23,9 +23,9 @@ export interface StoryView {
   readonly mode: 'live' | 'archived' | 'older';
 }
 
-/** The sources an entry cites: today the one `source` of the state (docs/protocol.md, "Story state"). */
+/** The sources an entry cites (docs/protocol.md, "Story state"): `sources`, of which `source` is the first. */
 export function entrySources(entry: Entry): readonly Source[] {
-  return entry.source ? [entry.source] : [];
+  return entry.sources;
 }
 
 const QUALIFIER_WORDS: Record<FigureClaim['qualifier'], string> = {
