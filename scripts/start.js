@@ -8,8 +8,9 @@
 // The apps need Node 24+. `npm start` runs this on the project's own Node (the devDependency
 // `node`, at node_modules/.bin/node, first on an npm script's PATH) and the apps run on the same
 // binary (process.execPath). Run directly by an older Node, this uses the project's Node instead.
-const { spawnSync } = require('node:child_process');
-const { existsSync, mkdirSync, renameSync } = require('node:fs');
+const { spawn, spawnSync } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
+const { existsSync, mkdirSync, openSync, renameSync } = require('node:fs');
 const path = require('node:path');
 const { startBlock } = require('./start/announce');
 const { startApp } = require('./start/apps');
@@ -43,7 +44,7 @@ async function main() {
   if (options.help) return console.log(USAGE);
   for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(name, () => onSignal(name));
   const { nodeBin, nodeVersion } = projectNode();
-  if (options.build || APPS.some((a) => !existsSync(entry(a)))) {
+  if (options.build || [...APPS, 'cli'].some((a) => !existsSync(entry(a)))) {
     // `npm run` puts node_modules/.bin first on PATH, so the build runs on the project's Node too.
     const built = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
     if (built.status !== 0) process.exit(built.status ?? 1);
@@ -137,6 +138,10 @@ async function main() {
       ? { name: 'NATS', started: true, address: nats.url, dir: nats.dir, version: nats.version }
       : { name: 'NATS', started: false, address: options.nats.display },
   ];
+  const demoStory =
+    options.demo === 'on' || (options.demo === 'auto' && (postgres || nats))
+      ? playDemo({ nodeBin, env, ports, logFile: logOf('demo'), onSpawn: spawned(0).onSpawn, onExit })
+      : undefined;
   const tokens = (process.env.LIVEFEED_PUBLISH_TOKENS ?? '')
     .split(',')
     .filter((t) => t.trim()).length;
@@ -149,8 +154,33 @@ async function main() {
       logsDir,
       tokens,
       cwd: root,
+      demoStory,
     }),
   );
+}
+
+/**
+ * Plays the CLI's demo story (`livefeed demo`: docs/cli.md) through the normal ingest path, in the
+ * background, so a newcomer has a live story to watch. Its output goes to its log; it ending (or
+ * failing) stops nothing else. Returns the story's id.
+ */
+function playDemo({ nodeBin, env, ports, logFile, onSpawn, onExit }) {
+  const storyId = `storm-maren-${randomBytes(3).toString('hex')}`;
+  const log = openSync(logFile, 'a');
+  const child = spawn(nodeBin, [path.join(root, 'bin/livefeed.js'), 'demo', '--story', storyId], {
+    cwd: root,
+    env: { ...env, GATEWAY_PORT: String(ports.gateway) },
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
+  onSpawn(child.pid, 'SIGTERM', 2_000);
+  child.once('exit', (code) => {
+    onExit(child.pid);
+    if (code !== 0 && code !== null && !stopping)
+      say(`the demo story stopped with exit code ${code}; its log: ${logFile}`);
+  });
+  child.once('error', (error) => say(`could not play the demo story: ${error.message}`));
+  return storyId;
 }
 
 /**

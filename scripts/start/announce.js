@@ -3,19 +3,11 @@
 const path = require('node:path');
 
 /**
- * The reader page of the demo story, once there is one to point at: the CLI's `demo` command
- * (docs/protocol.md, "Operator CLI") plays it. Until the start script plays it, there is no demo
- * story, and the block shows the reader page's pattern instead.
- */
-function demoStoryUrl(_gatewayUrl) {
-  return undefined;
-}
-
-/**
  * @param services `[{ name, started, address, dir?, version?, note? }]`
  * @param ports `{ gateway, ingest }` as the apps logged them
+ * @param demoStory the id of the demo story being played, if one is
  */
-function startBlock({ nodeVersion, services, ports, dataDir, logsDir, tokens, cwd }) {
+function startBlock({ nodeVersion, services, ports, dataDir, logsDir, tokens, cwd, demoStory }) {
   const show = (p) => {
     const relative = path.relative(cwd, p);
     return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : p;
@@ -39,10 +31,11 @@ function startBlock({ nodeVersion, services, ports, dataDir, logsDir, tokens, cw
     `  ${'logs'.padEnd(11)} ${show(logsDir)}/<name>.log  (npm start -- --verbose: the apps' logs here too)`,
     '',
   );
-  const demo = demoStoryUrl(gateway);
   const urls = [
     ['stories', `${gateway}/`],
-    ['reader page', demo ?? `${gateway}/stories/<id>`],
+    demoStory
+      ? ['demo story', `${gateway}/stories/${demoStory}  (playing now, about 2.5 min)`]
+      : ['reader page', `${gateway}/stories/<id>`],
     ['read API', `${gateway}/api/stories`],
     ['console', `${ingest}/console`],
     ['write API', `${ingest}/api/stories/<id>/reports  (Authorization: Bearer <publisher token>)`],

@@ -4,6 +4,7 @@
 const path = require('node:path');
 
 const MODES = ['auto', 'local', 'external'];
+const DEMO_MODES = ['auto', 'on', 'off'];
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/livefeed';
 const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 
@@ -19,7 +20,9 @@ LIVEFEED_SERVICES asks for them (README.md, "What npm start starts").
   LIVEFEED_SERVICES     auto (default): use DATABASE_URL and NATS_URL when they answer, else start
                         its own; local: always start its own; external: never
   LIVEFEED_DATA_DIR     where what it starts keeps its data and the logs (default: .livefeed)
-  LIVEFEED_NATS_SERVER  the nats-server to run (default: the first on PATH or in /usr/sbin)`;
+  LIVEFEED_NATS_SERVER  the nats-server to run (default: the first on PATH or in /usr/sbin)
+  LIVEFEED_DEMO         auto (default): play the demo story when a service was started here (a
+                        development machine); on: always; off: never`;
 
 /** A mistake in how the script was called: its message is for the user, exit 2. */
 class UsageError extends Error {}
@@ -50,9 +53,16 @@ function readOptions(argv, env, root) {
     nonEmpty(env.LIVEFEED_DATA_DIR) ?? path.join(root, '.livefeed'),
   );
   const natsServer = nonEmpty(env.LIVEFEED_NATS_SERVER);
+  const demo = nonEmpty(env.LIVEFEED_DEMO) ?? 'auto';
+  if (!DEMO_MODES.includes(demo)) {
+    throw new UsageError(
+      `LIVEFEED_DEMO must be one of ${DEMO_MODES.join(', ')} (got ${JSON.stringify(demo)})`,
+    );
+  }
   return {
     ...flags,
     mode,
+    demo,
     dataDir,
     natsServer: natsServer && path.resolve(base, natsServer),
     postgres: {

@@ -77,6 +77,19 @@ describe('npm start with LIVEFEED_SERVICES=local', () => {
     expect(block).toContain('development default');
     expect(portIn(block, 'stories')).toBe(gatewayPort);
     expect(block).toContain(`http://localhost:${ingestPort}/console`);
+    // A development machine gets the demo story, playing: its first reports are in the read API.
+    const demo = /demo story\s+http:\/\/localhost:\d+\/stories\/(storm-maren-[0-9a-f]{6})/.exec(
+      block,
+    );
+    expect(demo).not.toBeNull();
+    await expectEventually(
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${gatewayPort}/api/stories/${demo![1]}`);
+        expect(res.status).toBe(200);
+        expect(((await res.json()) as { version: number }).version).toBeGreaterThanOrEqual(1);
+      },
+      { timeoutMs: 20_000 },
+    );
     // The apps' JSON logs went to their files, not to the terminal.
     expect(run.stdout).toBe('');
     const { postgres, nats } = servicePids(data.dir);

@@ -91,6 +91,8 @@ describe('LIVEFEED_SERVICES=auto', () => {
     );
     expect(run.stderr).toMatch(/NATS\s+external\s+nats:\/\/127\.0\.0\.1:4222/);
     expect(run.stderr).not.toContain('started here');
+    // Nothing started here: not a development machine, so no demo story is filed into it.
+    expect(run.stderr).not.toContain('demo story');
     const commands = tree.slice(1).map(commandOf);
     expect(commands.filter((c) => /postgres|nats-server/.test(c))).toEqual([]);
     expect(commands.filter((c) => c.includes('main.js'))).toHaveLength(2);
@@ -218,6 +220,7 @@ describe('npm start refuses what it cannot do, saying why', () => {
     [{ DATABASE_URL: 'postgres://127.0.0.1:99999/x' }, [], 'DATABASE_URL'],
     [{ NATS_URL: 'http://127.0.0.1:4222' }, [], 'NATS_URL entries must be nats:// or tls://'],
     [{}, ['--frobnicate'], 'unknown argument "--frobnicate"'],
+    [{ LIVEFEED_DEMO: 'yes' }, [], 'LIVEFEED_DEMO must be one of auto, on, off (got "yes")'],
   ])('exits 2 on bad usage: %j %j', async (env, args, message) => {
     const run = runStart({ LIVEFEED_DATA_DIR: data.dir, ...env }, args);
     expect(await run.exited).toBe(2);

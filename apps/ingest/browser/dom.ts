@@ -37,7 +37,12 @@ export function fill(parent: Element, ...children: Child[]): void {
  * document (no script runs, nothing loads), then only its text is used.
  */
 export function textOfHtml(html: string): string {
-  return new DOMParser().parseFromString(html, 'text/html').body.textContent ?? '';
+  // A space after each block, so that "<h3>Title</h3><p>Text</p>" reads "Title Text".
+  const spaced = html.replace(
+    /<\/(p|h[1-6]|li|div|blockquote|dd|dt|tr|figcaption)>|<br\s*\/?>/gi,
+    '$& ',
+  );
+  return (new DOMParser().parseFromString(spaced, 'text/html').body.textContent ?? '').trim();
 }
 
 export function byId<T extends HTMLElement>(id: string): T {
