@@ -16,13 +16,24 @@ export interface RawMessage {
 const isRawMessage = (r: RawReport | RawMessage): r is RawMessage => r.bytes instanceof Uint8Array;
 const enc = new TextEncoder();
 
+/** Where a world lives: by default the machine's NATS and PostgreSQL (a private one: test/faults). */
+export interface WorldPlace {
+  /** One NATS URL or several, comma-separated (NATS_URL). */
+  readonly natsUrl?: string;
+  readonly database?: () => Promise<{ url: string; drop: () => Promise<void> }>;
+}
+
 /** One isolated world for a test file: its own database and subject root. */
-export async function isolatedWorld() {
-  const db = await createTestDatabase();
+export async function isolatedWorld({
+  natsUrl = TEST_NATS_URL,
+  database = createTestDatabase,
+}: WorldPlace = {}) {
+  const db = await database();
   const root = uniqueSubjectRoot();
-  const nc = await connect({ servers: TEST_NATS_URL });
+  const servers = natsUrl.split(',');
+  const nc = await connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
   const subjects = subjectsFor(root);
-  const env = { DATABASE_URL: db.url, LIVEFEED_SUBJECT_ROOT: root, NATS_URL: TEST_NATS_URL };
+  const env = { DATABASE_URL: db.url, LIVEFEED_SUBJECT_ROOT: root, NATS_URL: natsUrl };
   let store: EventStore | undefined;
   let pg: Client | undefined;
 
@@ -110,7 +121,7 @@ export async function isolatedWorld() {
       await pg?.end().catch(() => undefined);
       await store?.close().catch(() => undefined);
       await nc.drain().catch(() => undefined);
-      const admin = await connect({ servers: TEST_NATS_URL });
+      const admin = await connect({ servers });
       const jsm = await jetstreamManager(admin);
       for (const name of [subjects.reportsStream, subjects.eventsStream]) {
         await jsm.streams.delete(name).catch(() => undefined);

@@ -50,6 +50,7 @@ export async function startGateway(
   });
   await ensureStreams(nc, subjectsFor(config.LIVEFEED_SUBJECT_ROOT), {
     eventsMaxAgeMs: config.LIVEFEED_EVENTS_MAX_AGE_DAYS * 86_400_000,
+    replicas: config.LIVEFEED_STREAM_REPLICAS,
   });
 
   const app = await NestFactory.create<NestExpressApplication>(

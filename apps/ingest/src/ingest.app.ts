@@ -48,6 +48,7 @@ export async function startIngest(config: Config): Promise<RunningIngest> {
   });
   await ensureStreams(nc, subjectsFor(config.LIVEFEED_SUBJECT_ROOT), {
     eventsMaxAgeMs: config.LIVEFEED_EVENTS_MAX_AGE_DAYS * 86_400_000,
+    replicas: config.LIVEFEED_STREAM_REPLICAS,
   });
 
   const app = await NestFactory.create<NestExpressApplication>(

@@ -16,6 +16,15 @@ describe('loadConfig', () => {
     });
   });
 
+  it('replicates streams once by default, up to 5 times when asked (docs/cluster.md)', () => {
+    expect(loadConfig({}).LIVEFEED_STREAM_REPLICAS).toBe(1);
+    expect(loadConfig({ LIVEFEED_STREAM_REPLICAS: '3' }).LIVEFEED_STREAM_REPLICAS).toBe(3);
+    for (const bad of ['0', '6', '2.5', 'three'])
+      expect(() => loadConfig({ LIVEFEED_STREAM_REPLICAS: bad })).toThrow(
+        /LIVEFEED_STREAM_REPLICAS/,
+      );
+  });
+
   it('reads lists, numbers and names', () => {
     const config = loadConfig({
       LIVEFEED_PUBLISH_TOKENS: ' a, b ,,c ',

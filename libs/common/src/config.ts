@@ -13,6 +13,7 @@ const list = z
 
 /** The environment of docs/protocol.md, "Configuration" plus tuning knobs; read once, validated, typed. */
 export const configSchema = z.object({
+  /** One NATS URL or several, comma-separated (the nodes of a cluster: docs/cluster.md). */
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
   DATABASE_URL: z
     .string()
@@ -44,6 +45,8 @@ export const configSchema = z.object({
   LIVEFEED_ACK_WAIT_MS: z.coerce.number().int().min(500).default(5_000),
   /** Days the events stream keeps events. */
   LIVEFEED_EVENTS_MAX_AGE_DAYS: z.coerce.number().positive().default(7),
+  /** Replicas of the streams the apps create: 1 on one server, 3 on a cluster (docs/cluster.md). */
+  LIVEFEED_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** Events per story the gateway keeps in memory for catch-ups. */
   LIVEFEED_GATEWAY_CACHE_EVENTS: z.coerce.number().int().min(0).default(1000),
   /** Comma-separated failpoint names that crash the process (tests only). */

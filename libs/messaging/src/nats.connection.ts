@@ -6,7 +6,7 @@ export type { NatsConnection } from '@nats-io/nats-core';
 export type NatsStatus = Status;
 
 export interface ConnectNatsOptions {
-  /** One server URL or several (a cluster). */
+  /** One server URL or several (a cluster), as a list or one comma-separated string. */
   readonly url: string | readonly string[];
   /** Shown on the server's monitoring pages: name the app and instance. */
   readonly name: string;
@@ -33,7 +33,7 @@ export async function connectNats({
 }: ConnectNatsOptions): Promise<NatsConnection> {
   // Annotated: under `moduleResolution: node10` the transport's own typings resolve to `any`.
   const nc: NatsConnection = await connect({
-    servers: typeof url === 'string' ? url : [...url],
+    servers: natsServers(url),
     name,
     maxReconnectAttempts: -1,
     waitOnFirstConnect: true,
@@ -50,6 +50,14 @@ export async function connectNats({
     if (status.type !== 'ping') onStatus?.(status);
   });
   return nc;
+}
+
+/** The server URLs of `url`: a list, or one string of comma-separated URLs (NATS_URL). */
+export function natsServers(url: string | readonly string[]): string[] {
+  const all = typeof url === 'string' ? url.split(',') : [...url];
+  const servers = all.map((u) => u.trim()).filter((u) => u.length > 0);
+  if (servers.length === 0) throw new Error('no NATS server URL given');
+  return servers;
 }
 
 /**

@@ -119,6 +119,7 @@ export class Connections implements OnApplicationShutdown {
         if (exists) return;
         await ensureStreams(nc, this.subjects, {
           eventsMaxAgeMs: this.config.LIVEFEED_EVENTS_MAX_AGE_DAYS * 86_400_000,
+          replicas: this.config.LIVEFEED_STREAM_REPLICAS,
         });
       } catch (error) {
         throw new FailedError(`cannot set up the JetStream streams: ${reason(error)}`);
