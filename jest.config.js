@@ -31,5 +31,7 @@ module.exports = {
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
     { ...base, displayName: 'int', testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'], slowTestThreshold: 30 },
     { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], slowTestThreshold: 60 },
+    // The fault suite (docs/faults.md): its short form in every run, LIVEFEED_FAULTS=full the full one.
+    { ...base, displayName: 'faults', testMatch: ['<rootDir>/test/faults/*.fault-spec.ts'], slowTestThreshold: 120 },
   ],
 };

