@@ -149,27 +149,33 @@ export async function faultWorld({ natsUrl }: { natsUrl?: string } = {}) {
 
 export type FaultWorld = Awaited<ReturnType<typeof faultWorld>>;
 
-/** `/health` of an app: its status and which checks are down (docs/protocol.md, "HTTP"). */
+/** `/health` of an app: its status, and which probes are down (docs/protocol.md, "HTTP"). */
 export async function healthOf(p: AppProcess): Promise<string> {
   try {
     const res = await fetch(`${p.url}/health`, { signal: AbortSignal.timeout(3000) });
-    const body = (await res.json()) as { error?: Record<string, unknown> };
-    const down = Object.keys(body.error ?? {});
+    const body = (await res.json()) as { details?: Record<string, { status?: string }> };
+    const down = Object.entries(body.details ?? {})
+      .filter(([, d]) => d.status !== 'up')
+      .map(([name]) => name);
     return down.length > 0 ? `${res.status}:${down.sort().join('+')}` : String(res.status);
   } catch (error) {
     return `unreachable:${(error as Error).name}`;
   }
 }
 
-/** Polls `/health` of `apps` every 200 ms until `stop` resolves; returns what each said, in order. */
+/**
+ * Polls `/health` of `apps` every 200 ms until `stop` resolved and each said 200 again (or 60 s
+ * after `stop`); returns what each said, each change once, in order.
+ */
 export async function watchHealth(
   apps: Record<string, AppProcess>,
   stop: Promise<unknown>,
 ): Promise<Record<string, string[]>> {
   const said: Record<string, string[]> = Object.fromEntries(Object.keys(apps).map((k) => [k, []]));
-  let done = false;
-  void stop.finally(() => (done = true));
-  while (!done) {
+  let stoppedAt: number | undefined;
+  void stop.finally(() => (stoppedAt = Date.now()));
+  const healthy = () => Object.values(said).every((s) => s.at(-1) === '200');
+  while (stoppedAt === undefined || (!healthy() && Date.now() - stoppedAt < 60_000)) {
     await Promise.all(
       Object.entries(apps).map(async ([name, p]) => {
         const h = await healthOf(p);

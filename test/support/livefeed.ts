@@ -58,10 +58,22 @@ export async function isolatedWorld({
     },
     async sql<T = Record<string, unknown>>(text: string, values: unknown[] = []): Promise<T[]> {
       if (!pg) {
-        pg = new Client({ connectionString: db.url });
-        await pg.connect();
+        // A client that lost its server (a restart in test/faults) is dropped: the next call reconnects.
+        const c = new Client({ connectionString: db.url });
+        c.on('error', () => pg === c && (pg = undefined));
+        pg = c;
+        await c.connect().catch((error: unknown) => {
+          pg = undefined;
+          throw error;
+        });
       }
-      return (await pg.query(text, values)).rows as T[];
+      const c = pg;
+      try {
+        return (await c.query(text, values)).rows as T[];
+      } catch (error) {
+        if (!(error as { code?: string }).code && pg === c) pg = undefined;
+        throw error;
+      }
     },
     async store(): Promise<EventStore> {
       if (!store) {
