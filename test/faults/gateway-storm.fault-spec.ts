@@ -1,0 +1,109 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { expectEventually } from '@livefeed/common/testing';
+import { workload } from '../support/livefeed';
+import type { AppProcess } from '../support/processes';
+import { RoundRobinProxy } from '../support/round-robin-proxy';
+import { clean, sized } from './fault.checker';
+import { type FaultWorld, faultWorld, metric } from './fault.world';
+
+jest.setTimeout(sized(180_000, 900_000));
+
+const STORIES = 10;
+const SUBSCRIBERS = sized(200, 2_000);
+const REPORTS = sized(1_000, 6_000);
+
+let fault: FaultWorld;
+let proxy: RoundRobinProxy | undefined;
+
+beforeAll(async () => {
+  fault = await faultWorld();
+});
+afterAll(async () => {
+  await proxy?.close();
+  await fault?.close();
+});
+
+/** PostgreSQL's own count of what this database was asked (the whole cluster is the test's). */
+async function databaseStats(): Promise<{ xacts: number; tuples: number }> {
+  const name = new URL(fault.world.db.url).pathname.slice(1);
+  const [row] = await fault.pg.query<{ x: string; t: string }>(
+    'SELECT xact_commit + xact_rollback AS x, tup_returned + tup_fetched AS t FROM pg_stat_database WHERE datname = $1',
+    [name],
+  );
+  return { xacts: Number(row.x), tuples: Number(row.t) };
+}
+
+const reads = (g: AppProcess) => metric(g, 'livefeed_gateway_database_reads_total');
+
+describe(`${SUBSCRIBERS} subscribers over two gateways while reports flow`, () => {
+  it('each get every event exactly once through a kill, its storm, and a rolling restart', async () => {
+    await fault.ingest();
+    await fault.ingest();
+    const gateways = await Promise.all([fault.gateway(), fault.gateway()]);
+    const ports = gateways.map((g) => g.port);
+    proxy = new RoundRobinProxy(ports);
+    await proxy.start();
+    const reports = workload('g', STORIES, REPORTS / STORIES);
+    await fault.file(reports.slice(0, STORIES));
+    for (let i = 0; i < SUBSCRIBERS; i++) fault.follow(proxy.url, `g-${i % STORIES}`);
+    await fault.settle();
+
+    const filing = fault.file(reports.slice(STORIES), { perSecond: sized(60, 60), chunk: 10 });
+    const onPort = (i: number) =>
+      fault.fleet.start('gateway', { ...fault.world.env, GATEWAY_PORT: String(ports[i]) });
+    const allLive = () =>
+      expectEventually(
+        () => {
+          const down = fault.readers.filter((r) => r.follower.sub.status !== 'live');
+          expect(down.length).toBe(0);
+        },
+        { timeoutMs: 60_000, intervalMs: 100 },
+      );
+
+    // 1. Gateway B dies without a word: its readers storm onto A.
+    await delay(2000);
+    const [stormBefore, readsBefore] = [await databaseStats(), await reads(gateways[0])];
+    const killedAt = Date.now();
+    gateways[1].kill('SIGKILL');
+    await gateways[1].exited;
+    await allLive();
+    const stormMs = Date.now() - killedAt;
+    const stormReads = (await reads(gateways[0])) - readsBefore;
+    const stormStats = await databaseStats();
+    gateways[1] = await onPort(1);
+
+    // 2. A rolling restart, one gateway after the other, each back before the next goes.
+    await delay(1000);
+    const rollingBefore = await databaseStats();
+    let rollingReads = 0;
+    for (const i of [0, 1]) {
+      const other = gateways[1 - i];
+      const otherBefore = await reads(other);
+      await gateways[i].stop();
+      await allLive();
+      gateways[i] = await onPort(i);
+      rollingReads += (await reads(other)) - otherBefore;
+    }
+    const rollingStats = await databaseStats();
+    await filing;
+    await fault.settle();
+
+    const figures = await fault.check(
+      `a gateway SIGKILLed under ${SUBSCRIBERS} subscribers, then a rolling restart`,
+      {
+        stormMs,
+        stormGatewayReads: stormReads,
+        stormPgXacts: stormStats.xacts - stormBefore.xacts,
+        stormPgTuples: stormStats.tuples - stormBefore.tuples,
+        rollingGatewayReads: rollingReads,
+        rollingPgXacts: rollingStats.xacts - rollingBefore.xacts,
+        routed: Object.fromEntries(proxy.routed),
+      },
+    );
+    expect(figures).toMatchObject(clean(figures));
+    // No stampede: catch-ups come from the gateway's memory, a few reads per story at most, not
+    // one or more per reconnecting client.
+    expect(stormReads).toBeLessThanOrEqual(STORIES * 3);
+    expect(rollingReads).toBeLessThanOrEqual(STORIES * 6);
+  });
+});
