@@ -7,6 +7,8 @@ import net from 'node:net';
 export class TcpProxy {
   private server?: net.Server;
   private readonly sockets = new Set<net.Socket>();
+  private readonly pairs = new Set<[net.Socket, net.Socket]>();
+  private stalled = false;
   port = 0;
 
   constructor(
@@ -25,8 +27,14 @@ export class TcpProxy {
           upstream.destroy();
         });
       }
-      client.pipe(upstream);
-      upstream.pipe(client);
+      const pair: [net.Socket, net.Socket] = [client, upstream];
+      this.pairs.add(pair);
+      client.on('close', () => this.pairs.delete(pair));
+      if (this.stalled) for (const s of pair) s.pause();
+      else {
+        client.pipe(upstream);
+        upstream.pipe(client);
+      }
     });
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     this.port = (this.server.address() as net.AddressInfo).port;
@@ -39,7 +47,22 @@ export class TcpProxy {
     this.server = undefined;
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
+    this.pairs.clear();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /**
+   * A silent partition: every connection, open or new, stays open but nothing is forwarded either
+   * way any more (no reset, no FIN), as when a network path goes dark.
+   */
+  stall(): void {
+    this.stalled = true;
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
   }
 
   /** Listens again on the same port. */
