@@ -30,7 +30,7 @@ export class PrivatePostgres {
 
   static async start(): Promise<PrivatePostgres> {
     const bins = binaries();
-    const ids = process.getuid?.() === 0 ? postgresUser() : {};
+    const ids: { uid?: number; gid?: number } = process.getuid?.() === 0 ? postgresUser() : {};
     const dir = mkdtempSync(join(tmpdir(), 'livefeed-pg-'));
     if (ids.uid !== undefined) {
       chmodSync(dir, 0o700);
