@@ -93,6 +93,17 @@ export async function faultWorld({ natsUrl }: { natsUrl?: string } = {}) {
         if (due > Date.now()) await delay(due - Date.now());
       }
     },
+    /**
+     * Files the `story.opened` reports and waits until they are committed: a reader may subscribe
+     * to a story only once it exists (a subscribe to a missing one is refused, `not-found`).
+     */
+    async openStories(opened: readonly RawReport[]): Promise<void> {
+      await fault.file(opened);
+      await expectEventually(
+        async () => expect((await fault.heads()).size).toBeGreaterThanOrEqual(opened.length),
+        { timeoutMs: 30_000, intervalMs: 100 },
+      );
+    },
     async outcomes(): Promise<{ decided: number; rejected: number }> {
       const rows = await world.sql<{ n: string; r: string }>(
         `SELECT count(*) AS n, count(*) FILTER (WHERE status = 'rejected') AS r FROM report_outcomes`,
@@ -111,7 +122,19 @@ export async function faultWorld({ natsUrl }: { natsUrl?: string } = {}) {
           const behind = readers.filter(
             ({ storyId, follower }) => follower.sub.version !== (heads.get(storyId) ?? 0),
           );
-          expect(behind.slice(0, 3).map((r) => [r.storyId, r.follower.sub.status])).toEqual([]);
+          const show = ({ storyId, follower: f }: (typeof readers)[number]) => ({
+            storyId,
+            head: heads.get(storyId),
+            version: f.sub.version,
+            status: f.sub.status,
+            statuses: f.statuses.slice(-5),
+            errors: f.errors.map((e) => `${e.code}: ${e.message}`),
+            log: f.log.slice(0, 3),
+          });
+          expect({ behind: behind.length, first: behind.slice(0, 2).map(show) }).toEqual({
+            behind: 0,
+            first: [],
+          });
         },
         { timeoutMs: 60_000, intervalMs: 250 },
       );

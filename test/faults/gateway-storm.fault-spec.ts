@@ -44,7 +44,7 @@ describe(`${SUBSCRIBERS} subscribers over two gateways while reports flow`, () =
     proxy = new RoundRobinProxy(ports);
     await proxy.start();
     const reports = workload('g', STORIES, REPORTS / STORIES);
-    await fault.file(reports.slice(0, STORIES));
+    await fault.openStories(reports.slice(0, STORIES));
     for (let i = 0; i < SUBSCRIBERS; i++) fault.follow(proxy.url, `g-${i % STORIES}`);
     await fault.settle();
 

@@ -30,11 +30,16 @@ describe('two ingest processes, one of them SIGKILLed every few seconds, two gat
     proxy = new RoundRobinProxy(gateways.map((g) => g.port));
     await proxy.start();
     const reports = workload('k', STORIES, REPORTS / STORIES);
+    await fault.openStories(reports.slice(0, STORIES));
     for (let s = 0; s < STORIES; s++)
       for (let r = 0; r < READERS_PER_STORY; r++) fault.follow(proxy.url, `k-${s}`);
+    await fault.settle();
 
     const started = Date.now();
-    const filing = fault.file(reports, { perSecond: sized(500, 1_000), chunk: STORIES });
+    const filing = fault.file(reports.slice(STORIES), {
+      perSecond: sized(500, 1_000),
+      chunk: STORIES,
+    });
     let done = false;
     void filing.finally(() => (done = true));
     let kills = 0;

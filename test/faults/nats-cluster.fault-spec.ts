@@ -39,7 +39,7 @@ describe('a three-node NATS cluster with R3 streams, one node SIGKILLed and rest
     proxy = new RoundRobinProxy(gateways.map((g) => g.port));
     await proxy.start();
     const reports = workload('c', STORIES, REPORTS / STORIES);
-    await fault.file(reports.slice(0, STORIES));
+    await fault.openStories(reports.slice(0, STORIES));
     for (let s = 0; s < STORIES; s++) for (let r = 0; r < 3; r++) fault.follow(proxy.url, `c-${s}`);
     await fault.settle();
 

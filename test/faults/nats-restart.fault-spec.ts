@@ -23,7 +23,7 @@ describe('NATS restarted while reports flow in and readers are fanned out to', (
     const ingest = await fault.ingest();
     const gateway = await fault.gateway();
     const reports = workload('n', STORIES, REPORTS / STORIES);
-    await fault.file(reports.slice(0, STORIES));
+    await fault.openStories(reports.slice(0, STORIES));
     for (let s = 0; s < STORIES; s++)
       for (let r = 0; r < 3; r++) fault.follow(gateway.url, `n-${s}`);
     await fault.settle();

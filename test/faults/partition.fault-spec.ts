@@ -27,7 +27,7 @@ describe('readers silently cut off from a gateway (a path that stops forwarding)
     await fault.ingest();
     const gateway = await fault.gateway();
     const script = storyScript('cut', sized(60, 300));
-    await fault.file(script.slice(0, 1));
+    await fault.openStories(script.slice(0, 1));
     proxy = new TcpProxy(gateway.port);
     await proxy.start();
     const cutOff = Array.from({ length: CUT_OFF }, () =>

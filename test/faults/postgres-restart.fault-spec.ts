@@ -38,7 +38,7 @@ describe('PostgreSQL restarted while reports flow in and readers read', () => {
     const ingest = await fault.ingest();
     const gateway = await fault.gateway();
     const reports = workload('p', STORIES, REPORTS / STORIES);
-    await fault.file(reports.slice(0, STORIES)); // every story opened
+    await fault.openStories(reports.slice(0, STORIES)); // every story opened
     for (let s = 0; s < STORIES; s++) fault.follow(gateway.url, `p-${s}`);
     await fault.settle();
 
