@@ -74,7 +74,8 @@ export function checkFaults(input: {
       if (row.version !== i + 1) reports.unexpected++; // a gap or a repeated version
     });
     const order = filedOrder.get(storyId) ?? [];
-    const committed = sorted.map((r) => r.report_id).filter((id) => filedIds.has(id));
+    // Each report at its first commit: a duplicate is counted once, as duplicated.
+    const committed = [...new Set(sorted.map((r) => r.report_id))].filter((id) => filedIds.has(id));
     const expected = order.filter((id) => times.has(id));
     committed.forEach((id, i) => {
       if (id !== expected[i]) reports.outOfOrder++;
