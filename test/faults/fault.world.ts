@@ -38,10 +38,11 @@ export async function faultWorld({ natsUrl }: { natsUrl?: string } = {}) {
   const readers: { storyId: string; follower: Follower }[] = [];
   const filed: RawReport[] = [];
   const js = jetstream(world.nc);
+  let closed = false;
 
   /** Publishes one report until JetStream acknowledges it (its msg id dedups the retries). */
   const fileOne = async (r: RawReport) => {
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0; !closed; attempt++) {
       try {
         await js.publish(world.subjects.reports(r.storyId), enc.encode(JSON.stringify(r)), {
           msgID: r.id,
@@ -49,6 +50,7 @@ export async function faultWorld({ natsUrl }: { natsUrl?: string } = {}) {
         });
         return;
       } catch (error) {
+        if (closed) return;
         if (attempt > 400) throw error;
         await delay(100);
       }
@@ -79,7 +81,8 @@ export async function faultWorld({ natsUrl }: { natsUrl?: string } = {}) {
      */
     async file(reports: readonly RawReport[], { perSecond = 1000, chunk = 50 } = {}) {
       const started = Date.now();
-      for (let i = 0; i < reports.length; i += chunk) {
+      // A case that failed leaves its filing behind: it stops once the world is closed.
+      for (let i = 0; i < reports.length && !closed; i += chunk) {
         const part = reports.slice(i, i + chunk);
         const byStory = new Map<string, RawReport[]>();
         for (const r of part) byStory.set(r.storyId, [...(byStory.get(r.storyId) ?? []), r]);
@@ -161,6 +164,7 @@ export async function faultWorld({ natsUrl }: { natsUrl?: string } = {}) {
       });
     },
     async close(): Promise<void> {
+      closed = true;
       followers.closeAll();
       await fleet.stopAll();
       await world.close();
