@@ -11,6 +11,7 @@ export const HTTP_ERROR_STATUS = {
   'not-found': 404,
   timeout: 408,
   'payload-too-large': 413,
+  'too-many-connections': 429,
   'header-too-large': 431,
   internal: 500,
   unavailable: 503,
