@@ -176,6 +176,7 @@ export function request(
     body,
     agent,
     timeoutMs = 30_000,
+    localAddress,
   }: {
     method?: string;
     path?: string;
@@ -183,6 +184,8 @@ export function request(
     body?: Uint8Array | string;
     agent?: http.Agent;
     timeoutMs?: number;
+    /** The client's own address (another loopback address is another client). */
+    localAddress?: string;
   },
 ): Promise<Answer> {
   const { hostname, port } = new URL(url);
@@ -194,7 +197,7 @@ export function request(
       : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { hostname, port, method, path, headers: framed, agent, timeout: timeoutMs },
+      { hostname, port, method, path, headers: framed, agent, localAddress, timeout: timeoutMs },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
