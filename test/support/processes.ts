@@ -55,10 +55,11 @@ export async function startApp(
     child.once('exit', (code) => resolve(code)),
   );
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${app} did not start:\n${lines.join('\n')}`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => {
+      // Not left running behind the test: nobody else holds it.
+      child.kill('SIGKILL');
+      reject(new Error(`${app} did not start:\n${lines.join('\n')}`));
+    }, timeoutMs);
     const receive = (line: string) => {
       onLine?.(line);
       lines.push(line);
