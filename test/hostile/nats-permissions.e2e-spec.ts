@@ -105,7 +105,9 @@ it('carries a report from a publisher through ingest and a gateway to a reader, 
   const js = jetstream(publisher);
   const rejections: string[] = [];
   publisher.subscribe(subjects.rejectionsAll, {
-    callback: (_err, msg) => rejections.push(msg.json<{ reportId: string }>().reportId),
+    callback: (_err, msg) => {
+      rejections.push(msg.json<{ reportId: string }>().reportId);
+    },
   });
   await publisher.flush();
   await js.publish(
@@ -127,7 +129,7 @@ it('carries a report from a publisher through ingest and a gateway to a reader, 
   });
   const versions: number[] = [];
   reader.on('event', (e: { version: number }) => versions.push(e.version));
-  await new Promise((resolve) => reader.once('connect', resolve));
+  await new Promise<void>((resolve) => reader.once('connect', () => resolve()));
   expect(
     await reader.timeout(10_000).emitWithAck('subscribe', { storyId: 'p1', since: 1 }),
   ).toMatchObject({ ok: true });
@@ -204,7 +206,11 @@ describe('a publisher', () => {
       '_INBOX_gateway.>',
       '>',
     ]) {
-      publisher.subscribe(subject, { callback: (_err, msg) => msg && heard.push(msg.subject) });
+      publisher.subscribe(subject, {
+        callback: (_err, msg) => {
+          if (msg) heard.push(msg.subject);
+        },
+      });
     }
     await publisher.flush().catch(() => undefined);
     const js = jetstream(await as('publisher'));

@@ -134,6 +134,12 @@ describe('the gateway', () => {
         431,
         'header-too-large',
       );
+      // HEAD too: its answer has no body, or the client cannot read it.
+      const head = await request(url, {
+        method: 'HEAD',
+        path: `/api/stories/${'a'.repeat(20 * KIB)}`,
+      });
+      expect({ status: head.status, body: head.body }).toEqual({ status: 431, body: '' });
       expectError(
         await request(url, { path: '/health', headers: { 'x-big': 'a'.repeat(20 * KIB) } }),
         431,
@@ -148,8 +154,8 @@ describe('the gateway', () => {
       reconnection: false,
       forceNew: true,
     });
-    await new Promise((resolve) => socket.once('connect', resolve));
-    const closed = new Promise((resolve) => socket.once('disconnect', resolve));
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const closed = new Promise<void>((resolve) => socket.once('disconnect', () => resolve()));
     socket.emit('subscribe', { storyId: 'big', padding: 'x'.repeat(17 * KIB) }, () => undefined);
     await closed;
 
@@ -158,8 +164,8 @@ describe('the gateway', () => {
       reconnection: false,
       forceNew: true,
     });
-    await new Promise((resolve) => binary.once('connect', resolve));
-    const binaryClosed = new Promise((resolve) => binary.once('disconnect', resolve));
+    await new Promise<void>((resolve) => binary.once('connect', () => resolve()));
+    const binaryClosed = new Promise<void>((resolve) => binary.once('disconnect', () => resolve()));
     binary.emit('subscribe', Buffer.alloc(64 * KIB), () => undefined);
     await binaryClosed;
 
@@ -169,7 +175,7 @@ describe('the gateway', () => {
     );
     const frames: string[] = [];
     ws.on('message', (data: Buffer) => frames.push(data.toString()));
-    await new Promise((resolve) => ws.once('open', resolve));
+    await new Promise<void>((resolve) => ws.once('open', () => resolve()));
     ws.send('40');
     ws.send(`421["subscribe",${'['.repeat(8000)}${']'.repeat(8000)}]`);
     await expectEventually(() => expect(frames.some((f) => f.startsWith('431'))).toBe(true));
@@ -182,7 +188,7 @@ describe('the gateway', () => {
       reconnection: false,
       forceNew: true,
     });
-    await new Promise((resolve) => after.once('connect', resolve));
+    await new Promise<void>((resolve) => after.once('connect', () => resolve()));
     expect(await after.timeout(10_000).emitWithAck('subscribe', { storyId: 'big' })).toMatchObject({
       ok: true,
     });

@@ -160,7 +160,7 @@ it('prints no secret in any log line through a whole flow, failures included', a
       forceNew: true,
       auth: { token },
     });
-    await new Promise((resolve) => socket.once('connect', resolve));
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
     await socket.timeout(10_000).emitWithAck('subscribe', { storyId: 'vault' });
     socket.close();
   }

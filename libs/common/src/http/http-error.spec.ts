@@ -83,6 +83,11 @@ describe('the HTTP error body', () => {
     ]);
     expect(JSON.parse(body)).toEqual({ error: { code: 'header-too-large', message: 'too large' } });
   });
+
+  it('writes no body for a HEAD request, only the headers', () => {
+    const raw = rawErrorResponse(new HttpError('header-too-large', 'too large'), { head: true });
+    expect(raw.endsWith('Connection: close\r\n\r\n')).toBe(true);
+  });
 });
 
 describe('URLs in log lines', () => {
