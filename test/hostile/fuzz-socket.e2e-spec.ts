@@ -183,13 +183,16 @@ async function rawFrames(url: string, frames: readonly (string | Buffer)[]): Pro
   const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
   ws.on('error', () => undefined);
   await new Promise<void>((resolve) => {
-    ws.once('open', () => {
-      ws.send('40');
+    ws.once('close', () => resolve());
+    ws.on('message', (data: Buffer) => {
+      // Sent once the namespace has answered the connect: earlier packets would be dropped unread.
+      if (!data.toString().startsWith('40')) return;
       for (const frame of frames) ws.send(frame);
       // Long enough for the server to read them; it may well close the socket first.
       setTimeout(resolve, 50);
     });
-    ws.once('close', () => resolve());
+    ws.once('open', () => ws.send('40'));
+    setTimeout(resolve, 5_000);
   });
   ws.terminate();
 }

@@ -177,6 +177,8 @@ describe('the gateway', () => {
     ws.on('message', (data: Buffer) => frames.push(data.toString()));
     await new Promise<void>((resolve) => ws.once('open', () => resolve()));
     ws.send('40');
+    // Packets sent before the namespace has answered the connect would be dropped.
+    await expectEventually(() => expect(frames.some((f) => f.startsWith('40'))).toBe(true));
     ws.send(`421["subscribe",${'['.repeat(8000)}${']'.repeat(8000)}]`);
     await expectEventually(() => expect(frames.some((f) => f.startsWith('431'))).toBe(true));
     const ack = JSON.parse(frames.find((f) => f.startsWith('431'))!.slice(3)) as unknown[];
