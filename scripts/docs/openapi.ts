@@ -30,6 +30,8 @@ const ERROR_WHEN: Record<HttpErrorCode, string> = {
   'not-found': 'No such story, entry, asset or route.',
   timeout: 'The request took too long to arrive.',
   'payload-too-large': `The body is too large (a report: over ${LIMITS.reportBytes} bytes).`,
+  'too-many-connections':
+    'The client address holds `LIVEFEED_MAX_CONNECTIONS_PER_IP` connections already; answered on the connection, then closed.',
   'header-too-large': 'The request headers are over 16 KiB.',
   internal: 'A bug; logged, with no detail in the answer.',
   unavailable: 'PostgreSQL or JetStream cannot serve it now (`Retry-After: 1`).',

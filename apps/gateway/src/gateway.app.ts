@@ -6,7 +6,9 @@ import {
   type Config,
   PinoNestLogger,
   answerClientErrors,
+  applyServerLimits,
   createLogger,
+  serverLimitsOf,
   subjectsFor,
 } from '@livefeed/common';
 import { EventStore, createPool, prepareDatabase } from '@livefeed/event-store';
@@ -46,10 +48,13 @@ export async function startGateway(
   const nc = await connectNats({
     url: config.NATS_URL,
     name: `livefeed-gateway-${options.instanceId}`,
+    inboxPrefix: config.LIVEFEED_NATS_INBOX_PREFIX,
     onStatus: (status: unknown) => log.info({ status }, 'nats'),
   });
+  // The gateway reads events only: it leaves the reports stream to ingest (docs/security.md).
   await ensureStreams(nc, subjectsFor(config.LIVEFEED_SUBJECT_ROOT), {
     eventsMaxAgeMs: config.LIVEFEED_EVENTS_MAX_AGE_DAYS * 86_400_000,
+    only: 'events',
   });
 
   const app = await NestFactory.create<NestExpressApplication>(
@@ -65,6 +70,7 @@ export async function startGateway(
   // Not `app.listen`: its typings take no backlog.
   const server = app.getHttpServer();
   answerClientErrors(server, log);
+  applyServerLimits(server, serverLimitsOf(config), log);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(

@@ -50,6 +50,11 @@ export class StoryQueries {
     const state =
       at === undefined ? await this.reader.getStory(id) : await this.reader.stateAt(id, at);
     if (state === null) {
+      // A private story answers the same before it existed as after, or a reader without a grant
+      // could find when it was opened.
+      const visibility = at === undefined ? null : await this.visibility(id);
+      const denied = visibility === null ? null : this.authorise(id, visibility, grant);
+      if (denied) return denied;
       return refused(
         'not-found',
         at === undefined
