@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       LIVEFEED_READER_SECRET: '',
       LIVEFEED_INGEST_BATCH: 500,
       LIVEFEED_INGEST_LANES: 4,
+      LIVEFEED_SNAPSHOT_EVERY: 100,
     });
   });
 
@@ -43,6 +44,10 @@ describe('loadConfig', () => {
     ['LIVEFEED_INGEST_LANES', '33'],
     ['LIVEFEED_ACK_WAIT_MS', '10'],
     ['LIVEFEED_LOG_LEVEL', 'loud'],
+    ['LIVEFEED_SNAPSHOT_EVERY', '9'],
+    ['LIVEFEED_SNAPSHOT_EVERY', '100.5'],
+    ['LIVEFEED_SNAPSHOT_EVERY', '100001'],
+    ['LIVEFEED_SNAPSHOT_EVERY', 'often'],
   ])('refuses %s=%j with an error naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(

@@ -41,6 +41,11 @@ export const configSchema = z.object({
   LIVEFEED_EVENTS_MAX_AGE_DAYS: z.coerce.number().positive().default(7),
   /** Events per story the gateway keeps in memory for catch-ups. */
   LIVEFEED_GATEWAY_CACHE_EVENTS: z.coerce.number().int().min(0).default(1000),
+  /**
+   * A story's state is stored every this many events (docs/architecture.md, "Snapshots"): time travel
+   * folds at most this many events onto a stored state.
+   */
+  LIVEFEED_SNAPSHOT_EVERY: z.coerce.number().int().min(10).max(100_000).default(100),
   /** Comma-separated failpoint names that crash the process (tests only). */
   LIVEFEED_FAILPOINTS: list,
 });

@@ -6,3 +6,4 @@ export * from './body.sanitizer';
 export * from './report.parse';
 export * from './story.decider';
 export * from './story.evolve';
+export * from './story-state.version';
