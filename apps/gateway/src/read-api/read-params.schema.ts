@@ -1,7 +1,7 @@
 import type { StoryPointInTime } from '@livefeed/event-store';
 import { fieldErrorsOfIssues, type FieldError } from '@livefeed/common';
 import { z } from 'zod';
-import { STORY_ID } from '@livefeed/domain';
+import { ENTRY_ID, STORY_ID } from '@livefeed/domain';
 
 /**
  * Query parameters of the read API. Each is a single string: a repeated parameter arrives as an
@@ -58,6 +58,9 @@ export const storyQuerySchema = z
   .object({ at: pointInTime.optional(), token: token.optional() })
   .strict();
 
+/** An entry's history takes no parameter but the reader token. */
+export const historyQuerySchema = z.object({ token: token.optional() }).strict();
+
 const INSTANT = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 export type ParsedPointInTime =
@@ -90,6 +93,10 @@ function isCalendarDay(date: string): boolean {
 
 export function isStoryId(value: unknown): value is string {
   return typeof value === 'string' && STORY_ID.test(value);
+}
+
+export function isEntryId(value: unknown): value is string {
+  return typeof value === 'string' && ENTRY_ID.test(value);
 }
 
 export type ParsedQuery<T> =
