@@ -46,8 +46,11 @@ export async function writeDueSnapshots(
 ): Promise<number> {
   let pending = [...new Set(storyIds)];
   let written = 0;
-  const page = pageOf(policy);
   while (pending.length > 0) {
+    // About PAGE_EVENTS a round, and at least two chunks a story: one due snapshot and the events
+    // after it, so that a story the writer was told of takes one round.
+    const page =
+      policy.every * Math.max(2, Math.floor(PAGE_EVENTS / policy.every / pending.length));
     const newest = await readNewestSnapshots(
       sql,
       pending.map((storyId) => ({ storyId, atMost: MAX_VERSION })),
