@@ -44,6 +44,8 @@ export async function startGateway(
       applicationName: 'livefeed-gateway',
       onPoolError: (err) => log.warn({ err }, 'idle PostgreSQL connection failed'),
     }),
+    // Reads of the past write the snapshots they find missing, with the same N as ingest.
+    { snapshotEvery: config.LIVEFEED_SNAPSHOT_EVERY },
   );
   const nc = await connectNats({
     url: config.NATS_URL,

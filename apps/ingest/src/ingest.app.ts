@@ -38,6 +38,7 @@ export async function startIngest(config: Config): Promise<RunningIngest> {
   });
   const store = new EventStore(pool, {
     decide,
+    snapshotEvery: config.LIVEFEED_SNAPSHOT_EVERY,
     hooks: {
       afterDecide: () => failpoints.hit('after-decide'),
       afterAppend: () => failpoints.hit('after-append'),

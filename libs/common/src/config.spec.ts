@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       LIVEFEED_HTTP_REQUEST_TIMEOUT_MS: 30_000,
       LIVEFEED_HTTP_KEEPALIVE_TIMEOUT_MS: 5_000,
       LIVEFEED_MAX_CONNECTIONS_PER_IP: 0,
+      LIVEFEED_SNAPSHOT_EVERY: 100,
     });
   });
 
@@ -53,6 +54,10 @@ describe('loadConfig', () => {
     ['LIVEFEED_HTTP_HEADERS_TIMEOUT_MS', '0'],
     ['LIVEFEED_HTTP_REQUEST_TIMEOUT_MS', 'soon'],
     ['LIVEFEED_MAX_CONNECTIONS_PER_IP', '-1'],
+    ['LIVEFEED_SNAPSHOT_EVERY', '9'],
+    ['LIVEFEED_SNAPSHOT_EVERY', '100.5'],
+    ['LIVEFEED_SNAPSHOT_EVERY', '100001'],
+    ['LIVEFEED_SNAPSHOT_EVERY', 'often'],
   ])('refuses %s=%j with an error naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(

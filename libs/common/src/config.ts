@@ -62,6 +62,11 @@ export const configSchema = z.object({
   LIVEFEED_HTTP_KEEPALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(5_000),
   /** Open TCP connections one client address may hold on an app's port; 0: no cap. */
   LIVEFEED_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).default(0),
+  /**
+   * A story's state is stored every this many events (docs/architecture.md, "Snapshots"): time travel
+   * folds at most this many events onto a stored state.
+   */
+  LIVEFEED_SNAPSHOT_EVERY: z.coerce.number().int().min(10).max(100_000).default(100),
   /** Comma-separated failpoint names that crash the process (tests only). */
   LIVEFEED_FAILPOINTS: list,
 });
