@@ -15,7 +15,14 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describeMachine } from './lib/machine';
-import { BENCHES, type BenchName, loadInputs, RESULTS, type RunInfo, type StepRun } from './report/inputs';
+import {
+  BENCHES,
+  type BenchName,
+  loadInputs,
+  RESULTS,
+  type RunInfo,
+  type StepRun,
+} from './report/inputs';
 import { writeBenchReport } from './report/write';
 
 const argv = process.argv.slice(2);
@@ -39,16 +46,22 @@ function chosen(): BenchName[] {
   const names = only.split(',').filter(Boolean);
   const unknown = names.filter((x) => !(BENCHES as readonly string[]).includes(x));
   if (unknown.length > 0 || names.length === 0) {
-    throw new RangeError(`bench: --only takes some of ${BENCHES.join(', ')}; got ${JSON.stringify(only)}`);
+    throw new RangeError(
+      `bench: --only takes some of ${BENCHES.join(', ')}; got ${JSON.stringify(only)}`,
+    );
   }
   return names as BenchName[];
 }
 
 function runBench(name: BenchName, args: string[]): Promise<boolean> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, SCRIPTS[name]), ...args], {
-      stdio: 'inherit',
-    });
+    const child = spawn(
+      process.execPath,
+      [require.resolve('tsx/cli'), path.join(__dirname, SCRIPTS[name]), ...args],
+      {
+        stdio: 'inherit',
+      },
+    );
     child.on('error', (e) => {
       console.error(`bench ${name}: ${e.message}`);
       resolve(false);
@@ -67,9 +80,13 @@ async function main(): Promise<number> {
   if (!REPORT_ONLY) {
     const machine = await describeMachine();
     writeFileSync(path.join(RESULTS, 'machine.json'), JSON.stringify(machine, null, 2) + '\n');
-    console.log(`bench: ${machine.cores} cores (${machine.cpuModel}), load average ${machine.loadAverage.join(' ')}`);
+    console.log(
+      `bench: ${machine.cores} cores (${machine.cpuModel}), load average ${machine.loadAverage.join(' ')}`,
+    );
     if (machine.loadAverage[0] >= 1.5) {
-      console.warn('bench: the machine is busy (1-minute load ≥ 1.5): the figures will say so, not what this code can do');
+      console.warn(
+        'bench: the machine is busy (1-minute load ≥ 1.5): the figures will say so, not what this code can do',
+      );
     }
     const began = performance.now();
     const steps: StepRun[] = [];

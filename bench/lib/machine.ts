@@ -25,7 +25,7 @@ async function postgresVersion(): Promise<string> {
   const pg = new Client({ connectionString: ADMIN_URL });
   try {
     await pg.connect();
-    const { rows } = await pg.query<{ v: string }>('SHOW server_version');
+    const { rows } = await pg.query<{ v: string }>("SELECT current_setting('server_version') AS v");
     return rows[0].v;
   } catch (e) {
     return `unreachable (${e instanceof Error ? e.message : String(e)})`;

@@ -12,9 +12,9 @@ const chart: BarChart = {
 
 const count = (svg: string, re: RegExp) => (svg.match(re) ?? []).length;
 const widths = (svg: string) =>
-  [...svg.matchAll(/<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)" height="12" fill="([^"]+)">/g)].map(
-    (m) => ({ width: Number(m[1]), fill: m[2] }),
-  );
+  [
+    ...svg.matchAll(/<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)" height="12" fill="([^"]+)">/g),
+  ].map((m) => ({ width: Number(m[1]), fill: m[2] }));
 
 describe('svg bar charts', () => {
   it('draws one bar per measured value, scaled to a round axis, and a legend', () => {
@@ -69,9 +69,9 @@ describe('svg bar charts', () => {
   it('refuses malformed charts with a clear error', () => {
     expect(() => barChart({ ...chart, categories: [] })).toThrow(/no categories/);
     expect(() => barChart({ ...chart, series: [] })).toThrow(/no series/);
-    expect(() =>
-      barChart({ ...chart, series: [{ name: 'x', values: [1] }] }),
-    ).toThrow(/series "x" .* has 1 values for 2 categories/);
+    expect(() => barChart({ ...chart, series: [{ name: 'x', values: [1] }] })).toThrow(
+      /series "x" .* has 1 values for 2 categories/,
+    );
     for (const bad of [NaN, -1, Infinity]) {
       expect(() => barChart({ ...chart, series: [{ name: 'x', values: [bad, 1] }] })).toThrow(
         /must be finite and ≥ 0/,
@@ -97,6 +97,8 @@ describe('svg helpers', () => {
     [3, 5],
     [7, 10],
     [120, 200],
+    [203, 250],
+    [251, 500],
     [40_000, 50_000],
   ])('niceMax(%p) = %p', (max, nice) => expect(niceMax(max)).toBe(nice));
 
@@ -107,6 +109,8 @@ describe('svg helpers', () => {
   });
 
   it('escapes the five XML specials', () => {
-    expect(escapeXml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;');
+    expect(escapeXml(`<a href="x">'&'</a>`)).toBe(
+      '&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;',
+    );
   });
 });

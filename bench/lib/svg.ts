@@ -40,11 +40,11 @@ export function escapeXml(s: string): string {
     .replace(/'/g, '&apos;');
 }
 
-/** A round upper bound for an axis: 1, 2 or 5 × 10^k, at least `max`. */
+/** A round upper bound for an axis: 1, 2, 2.5 or 5 × 10^k, at least `max`. */
 export function niceMax(max: number): number {
   if (!(max > 0) || !Number.isFinite(max)) return 1;
   const magnitude = 10 ** Math.floor(Math.log10(max));
-  for (const step of [1, 2, 5, 10]) if (step * magnitude >= max) return step * magnitude;
+  for (const step of [1, 2, 2.5, 5, 10]) if (step * magnitude >= max) return step * magnitude;
   return 10 * magnitude;
 }
 
@@ -57,7 +57,8 @@ export function formatValue(v: number): string {
 const colour = (i: number) => PALETTE[i] ?? PALETTE_REST;
 
 function validate(chart: BarChart): void {
-  if (chart.categories.length === 0) throw new RangeError(`svg: chart "${chart.title}" has no categories`);
+  if (chart.categories.length === 0)
+    throw new RangeError(`svg: chart "${chart.title}" has no categories`);
   if (chart.series.length === 0) throw new RangeError(`svg: chart "${chart.title}" has no series`);
   for (const s of chart.series) {
     if (s.values.length !== chart.categories.length) {
@@ -67,7 +68,9 @@ function validate(chart: BarChart): void {
     }
     for (const v of s.values) {
       if (v !== undefined && !(Number.isFinite(v) && v >= 0)) {
-        throw new RangeError(`svg: series "${s.name}" of "${chart.title}" holds ${v}: values must be finite and ≥ 0`);
+        throw new RangeError(
+          `svg: series "${s.name}" of "${chart.title}" holds ${v}: values must be finite and ≥ 0`,
+        );
       }
     }
   }

@@ -103,7 +103,11 @@ async function timed<T>(work: () => Promise<T>) {
   const started = performance.now();
   const result = await work();
   const seconds = (performance.now() - started) / 1000;
-  return { result, seconds: Math.round(seconds * 1000) / 1000, cpuPercent: cpuPercent(before, cpuSample(groups)) };
+  return {
+    result,
+    seconds: Math.round(seconds * 1000) / 1000,
+    cpuPercent: cpuPercent(before, cpuSample(groups)),
+  };
 }
 
 async function main(): Promise<void> {
@@ -113,7 +117,9 @@ async function main(): Promise<void> {
     await prepareDatabase(db.url);
     const generated = Date.now();
     const events = await fillLog(pool, EVENTS, STORIES);
-    console.log(`rebuild: ${events} events over ${STORIES} stories generated in ${Date.now() - generated} ms`);
+    console.log(
+      `rebuild: ${events} events over ${STORIES} stories generated in ${Date.now() - generated} ms`,
+    );
     await pool.query('SELECT sum(length(data::text)) FROM events'); // the log in PostgreSQL's cache for both
 
     const baseline = await timed(() => plainFold(pool));
@@ -128,14 +134,22 @@ async function main(): Promise<void> {
     const result = {
       quick: QUICK,
       params: { events, stories: STORIES },
-      baseline: { ...baseline, result: undefined, eventsPerSec: perSec(baseline.result.events, baseline.seconds) },
+      baseline: {
+        ...baseline,
+        result: undefined,
+        eventsPerSec: perSec(baseline.result.events, baseline.seconds),
+      },
       rebuild: {
         ...rebuild,
         result: undefined,
         stories: rebuild.result.stories,
         eventsPerSec: perSec(rebuild.result.events, rebuild.seconds),
       },
-      verify: { ...verify, result: undefined, eventsPerSec: perSec(verify.result.events, verify.seconds) },
+      verify: {
+        ...verify,
+        result: undefined,
+        eventsPerSec: perSec(verify.result.events, verify.seconds),
+      },
     };
     const ratio = result.rebuild.eventsPerSec / result.baseline.eventsPerSec;
     const cpu = (c: Record<string, number>) =>

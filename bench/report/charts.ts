@@ -12,7 +12,11 @@ export interface Chart {
   readonly svg: string;
 }
 
-const chart = (file: string, spec: BarChart): Chart => ({ file, alt: spec.title, svg: barChart(spec) });
+const chart = (file: string, spec: BarChart): Chart => ({
+  file,
+  alt: spec.title,
+  svg: barChart(spec),
+});
 
 /** Publish→receive p50 / p99 / max, livefeed beside the baseline, per fan-out window; ingest at a fixed rate. */
 function latency({ fanout, ingest }: Inputs): Chart | undefined {
@@ -30,7 +34,11 @@ function latency({ fanout, ingest }: Inputs): Chart | undefined {
   }
   if (ingest) {
     for (const p of ['p50', 'p99', 'max'] as const) {
-      rows.push([`ingest at ${ingest.fixedRate.ratePerSec}/s ${p}`, ingest.fixedRate.latencyMs[p], undefined]);
+      rows.push([
+        `ingest at ${ingest.fixedRate.ratePerSec}/s ${p}`,
+        ingest.fixedRate.latencyMs[p],
+        undefined,
+      ]);
     }
   }
   if (rows.length === 0) return undefined;
@@ -48,7 +56,13 @@ function latency({ fanout, ingest }: Inputs): Chart | undefined {
 
 type Pair = [label: string, livefeed: number | undefined, baseline: number | undefined];
 
-function throughputChart(file: string, title: string, unit: string, baseline: string, rows: Pair[]): Chart | undefined {
+function throughputChart(
+  file: string,
+  title: string,
+  unit: string,
+  baseline: string,
+  rows: Pair[],
+): Chart | undefined {
   const present = rows.filter((x) => x[1] !== undefined);
   if (present.length === 0) return undefined;
   return chart(file, {
@@ -63,7 +77,10 @@ function throughputChart(file: string, title: string, unit: string, baseline: st
 }
 
 const bestStep = (steps?: LoadResult[]) =>
-  steps?.reduce<LoadResult | undefined>((a, b) => (!a || b.deliveriesPerSec > a.deliveriesPerSec ? b : a), undefined);
+  steps?.reduce<LoadResult | undefined>(
+    (a, b) => (!a || b.deliveriesPerSec > a.deliveriesPerSec ? b : a),
+    undefined,
+  );
 
 /** Events/s of a catch-up: what every socket received, over the time until all were at head. */
 export const catchUpRate = (s?: { eventsReceived: number; secondsToHead: number | null }) =>
@@ -72,26 +89,68 @@ export const catchUpRate = (s?: { eventsReceived: number; secondsToHead: number 
 function throughput({ ingest, fanout, rebuild }: Inputs): Chart[] {
   const r = fanout?.results;
   return [
-    throughputChart('throughput-ingest.svg', 'Ingest: reports/s sustained', 'reports/s', 'baseline (plain multi-row INSERT)', [
-      ['ingest, full speed', ingest?.fullSpeed.reportsPerSec, ingest?.baselineInsertRowsPerSec],
-    ]),
-    throughputChart('throughput-fanout.svg', 'Fan-out: deliveries/s', 'deliveries/s', 'baseline (plain socket.io)', [
-      ['1 story, equal offered load', r?.one?.livefeed?.deliveriesPerSec, r?.one?.baseline?.deliveriesPerSec],
-      ['spread, equal offered load', r?.spread?.livefeed?.deliveriesPerSec, r?.spread?.baseline?.deliveriesPerSec],
+    throughputChart(
+      'throughput-ingest.svg',
+      'Ingest: reports/s sustained',
+      'reports/s',
+      'baseline (plain multi-row INSERT)',
+      [['ingest, full speed', ingest?.fullSpeed.reportsPerSec, ingest?.baselineInsertRowsPerSec]],
+    ),
+    throughputChart(
+      'throughput-fanout.svg',
+      'Fan-out: deliveries/s',
+      'deliveries/s',
+      'baseline (plain socket.io)',
       [
-        'saturation: best step',
-        bestStep(r?.saturation?.livefeed)?.deliveriesPerSec,
-        bestStep(r?.saturation?.baseline)?.deliveriesPerSec,
+        [
+          '1 story, equal offered load',
+          r?.one?.livefeed?.deliveriesPerSec,
+          r?.one?.baseline?.deliveriesPerSec,
+        ],
+        [
+          'spread, equal offered load',
+          r?.spread?.livefeed?.deliveriesPerSec,
+          r?.spread?.baseline?.deliveriesPerSec,
+        ],
+        [
+          'saturation: best step',
+          bestStep(r?.saturation?.livefeed)?.deliveriesPerSec,
+          bestStep(r?.saturation?.baseline)?.deliveriesPerSec,
+        ],
       ],
-    ]),
-    throughputChart('throughput-resume.svg', 'Resume: catch-up events/s (all sockets at head)', 'events/s', 'baseline (plain socket.io, from memory)', [
-      ['reconnect storm', catchUpRate(r?.storm?.livefeed), catchUpRate(r?.storm?.baseline)],
-      ['resubscribe storm', catchUpRate(r?.resubscribe?.livefeed), catchUpRate(r?.resubscribe?.baseline)],
-    ]),
-    throughputChart('throughput-rebuild.svg', 'Rebuild: events/s folded', 'events/s', 'baseline (one query + domain fold)', [
-      ['rebuildProjections (swap)', rebuild?.rebuild.eventsPerSec, rebuild?.baseline.eventsPerSec],
-      ['rebuildProjections --verify', rebuild?.verify.eventsPerSec, rebuild?.baseline.eventsPerSec],
-    ]),
+    ),
+    throughputChart(
+      'throughput-resume.svg',
+      'Resume: catch-up events/s (all sockets at head)',
+      'events/s',
+      'baseline (plain socket.io, from memory)',
+      [
+        ['reconnect storm', catchUpRate(r?.storm?.livefeed), catchUpRate(r?.storm?.baseline)],
+        [
+          'resubscribe storm',
+          catchUpRate(r?.resubscribe?.livefeed),
+          catchUpRate(r?.resubscribe?.baseline),
+        ],
+      ],
+    ),
+    throughputChart(
+      'throughput-rebuild.svg',
+      'Rebuild: events/s folded',
+      'events/s',
+      'baseline (one query + domain fold)',
+      [
+        [
+          'rebuildProjections (swap)',
+          rebuild?.rebuild.eventsPerSec,
+          rebuild?.baseline.eventsPerSec,
+        ],
+        [
+          'rebuildProjections --verify',
+          rebuild?.verify.eventsPerSec,
+          rebuild?.baseline.eventsPerSec,
+        ],
+      ],
+    ),
   ].filter((c): c is Chart => c !== undefined);
 }
 
@@ -117,12 +176,15 @@ function cpu({ ingest, fanout, rebuild }: Inputs): Chart | undefined {
   );
   const present = windows.filter((w): w is [string, Record<string, number>] => w[1] !== undefined);
   if (present.length === 0) return undefined;
-  const names = [...new Set(present.flatMap(([, c]) => Object.keys(c)))].filter((k) => k !== 'machine');
+  const names = [...new Set(present.flatMap(([, c]) => Object.keys(c)))].filter(
+    (k) => k !== 'machine',
+  );
   // `other` last: what no listed process accounts for.
   names.sort((a, b) => Number(a === 'other') - Number(b === 'other'));
   const series: Series[] = names.map((name) => ({
     name,
-    values: present.map(([, c]) => c[name]),
+    // A result from before bench/lib/cpu.ts counted reused pids may hold a small negative share.
+    values: present.map(([, c]) => (c[name] === undefined ? undefined : Math.max(0, c[name]))),
   }));
   return chart('cpu.svg', {
     title: 'CPU per process, % of one core (200 = both cores)',
@@ -134,5 +196,7 @@ function cpu({ ingest, fanout, rebuild }: Inputs): Chart | undefined {
 }
 
 export function drawCharts(inputs: Inputs): Chart[] {
-  return [latency(inputs), ...throughput(inputs), cpu(inputs)].filter((c): c is Chart => c !== undefined);
+  return [latency(inputs), ...throughput(inputs), cpu(inputs)].filter(
+    (c): c is Chart => c !== undefined,
+  );
 }

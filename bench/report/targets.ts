@@ -26,7 +26,8 @@ export function judgeTargets(inputs: Inputs): Target[] {
 }
 
 function spread({ fanout }: Inputs): Target {
-  const what = 'spread: 2,000 subscribers over 100 stories, 2,000 reports/s through ingest, 40,000 deliveries/s';
+  const what =
+    'spread: 2,000 subscribers over 100 stories, 2,000 reports/s through ingest, 40,000 deliveries/s';
   const target = 'p99 publish→receive ≤ 100 ms';
   const lf = fanout?.results.spread?.livefeed;
   if (!lf) return missing(what, target, 'fanout');
@@ -35,7 +36,8 @@ function spread({ fanout }: Inputs): Target {
     `p99 ${lf.latencyMs.p99} ms (p50 ${lf.latencyMs.p50}) at ${n(reportsPerSec)} reports/s, ` +
     `${n(lf.deliveriesPerSec)} deliveries/s (${n(lf.delivered)} of ${n(lf.expected)})`;
   const atLoad = lf.stories >= 100 && reportsPerSec >= 2_000 && lf.offeredPerSec >= 40_000;
-  if (!atLoad) return { what, target, measured: `${measured}; below the target's load`, met: undefined };
+  if (!atLoad)
+    return { what, target, measured: `${measured}; below the target's load`, met: undefined };
   return { what, target, measured, met: lf.latencyMs.p99 <= 100 && lf.delivered === lf.expected };
 }
 
@@ -56,7 +58,8 @@ function idle({ fanout }: Inputs): Target {
   const m = fanout?.results.memory?.livefeed;
   if (!m) return missing(what, target, 'fanout');
   const measured = `${(m.rssPerSubscriber / 1024).toFixed(1)} KB RSS (heap ${(m.heapPerSubscriber / 1024).toFixed(1)} KB) over ${n(m.sockets)} sockets`;
-  if (m.sockets < 5_000) return { what, target, measured: `${measured}; fewer than 5,000`, met: undefined };
+  if (m.sockets < 5_000)
+    return { what, target, measured: `${measured}; fewer than 5,000`, met: undefined };
   return { what, target, measured, met: m.rssPerSubscriber <= 10 * 1024 };
 }
 
@@ -65,11 +68,13 @@ function storm({ fanout }: Inputs): Target {
   const target = 'all caught up ≤ 3 s, no gap, no repeat';
   const s = fanout?.results.storm?.livefeed;
   if (!s) return missing(what, target, 'fanout');
-  const took = s.secondsToHead === null || Number.isNaN(s.secondsToHead) ? undefined : s.secondsToHead;
+  const took =
+    s.secondsToHead === null || Number.isNaN(s.secondsToHead) ? undefined : s.secondsToHead;
   const measured =
     (took === undefined ? `not all at head (${n(s.atHead)} of ${n(s.sockets)})` : `${took} s`) +
     `; gaps ${s.gaps}, repeats ${s.repeats}, ${n(s.eventsReceived)} of ${n(s.eventsOwed)} events`;
-  if (s.sockets < 5_000) return { what, target, measured: `${measured}; fewer than 5,000`, met: undefined };
+  if (s.sockets < 5_000)
+    return { what, target, measured: `${measured}; fewer than 5,000`, met: undefined };
   const whole = s.gaps === 0 && s.repeats === 0 && s.eventsReceived === s.eventsOwed;
   return { what, target, measured, met: took !== undefined && took <= 3 && whole };
 }

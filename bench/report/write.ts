@@ -12,7 +12,8 @@ import type { Inputs } from './inputs';
 import { judgeTargets, mark } from './targets';
 
 const n = (x: number | undefined) => (x === undefined ? 'n/a' : Math.round(x).toLocaleString('en'));
-const pct = (a?: number, b?: number) => (a !== undefined && b ? `${((a / b) * 100).toFixed(1)} %` : 'n/a');
+const pct = (a?: number, b?: number) =>
+  a !== undefined && b ? `${((a / b) * 100).toFixed(1)} %` : 'n/a';
 const table = (head: string[], rows: string[][]) => [
   `| ${head.join(' | ')} |`,
   `| ${head.map(() => '---').join(' | ')} |`,
@@ -27,8 +28,26 @@ function machineLines({ machine, run }: Inputs): string[] {
     '## Machine',
     '',
     ...table(
-      ['cores', 'CPU', 'RAM', 'Node', 'PostgreSQL', 'NATS', 'load average at start (1 / 5 / 15 min)'],
-      [[String(machine.cores), machine.cpuModel, `${machine.ramGiB} GiB`, machine.node, machine.postgres, machine.nats, load]],
+      [
+        'cores',
+        'CPU',
+        'RAM',
+        'Node',
+        'PostgreSQL',
+        'NATS',
+        'load average at start (1 / 5 / 15 min)',
+      ],
+      [
+        [
+          String(machine.cores),
+          machine.cpuModel,
+          `${machine.ramGiB} GiB`,
+          machine.node,
+          machine.postgres,
+          machine.nats,
+          load,
+        ],
+      ],
     ),
     machine.loadAverage[0] >= 1.5
       ? `**The machine was busy when the run began (1-minute load ${machine.loadAverage[0]} on ${machine.cores} cores):** ` +
@@ -38,7 +57,12 @@ function machineLines({ machine, run }: Inputs): string[] {
     ...(run
       ? table(
           ['bench', 'ran', 'seconds', 'arguments'],
-          run.steps.map((s) => [s.name, s.ok ? 'ok' : '**failed**', String(s.seconds), s.args.join(' ') || '(defaults)']),
+          run.steps.map((s) => [
+            s.name,
+            s.ok ? 'ok' : '**failed**',
+            String(s.seconds),
+            s.args.join(' ') || '(defaults)',
+          ]),
         )
       : []),
   ];
@@ -55,32 +79,62 @@ function ingestLines({ ingest }: Inputs): string[] {
     ...table(
       ['measure', 'livefeed', 'baseline: plain multi-row INSERT of the same rows'],
       [
-        ['sustained', `${n(f.reportsPerSec)} reports/s`, `${n(ingest.baselineInsertRowsPerSec)} rows/s (livefeed ${pct(f.reportsPerSec, ingest.baselineInsertRowsPerSec)})`],
-        [`publish→commit at ${n(r.ratePerSec)}/s, p50 / p99 / max`, `${r.latencyMs.p50} / ${r.latencyMs.p99} / ${r.latencyMs.max} ms`, '–'],
+        [
+          'sustained',
+          `${n(f.reportsPerSec)} reports/s`,
+          `${n(ingest.baselineInsertRowsPerSec)} rows/s (livefeed ${pct(f.reportsPerSec, ingest.baselineInsertRowsPerSec)})`,
+        ],
+        [
+          `publish→commit at ${n(r.ratePerSec)}/s, p50 / p99 / max`,
+          `${r.latencyMs.p50} / ${r.latencyMs.p99} / ${r.latencyMs.max} ms`,
+          '–',
+        ],
       ],
     ),
   ];
 }
 
-const latencyText = (x?: LoadResult) => (x ? `p50 ${x.latencyMs.p50} / p99 ${x.latencyMs.p99} ms, ${n(x.deliveriesPerSec)} /s` : 'n/a');
+const latencyText = (x?: LoadResult) =>
+  x ? `p50 ${x.latencyMs.p50} / p99 ${x.latencyMs.p99} ms, ${n(x.deliveriesPerSec)} /s` : 'n/a';
 const bestOf = (steps?: LoadResult[]) =>
-  steps?.reduce<LoadResult | undefined>((a, b) => (!a || b.deliveriesPerSec > a.deliveriesPerSec ? b : a), undefined);
+  steps?.reduce<LoadResult | undefined>(
+    (a, b) => (!a || b.deliveriesPerSec > a.deliveriesPerSec ? b : a),
+    undefined,
+  );
 
 function fanoutLines({ fanout }: Inputs): string[] {
   const r = fanout?.results;
   if (!r) return [];
   const rows: string[][] = [];
-  if (r.one?.livefeed) rows.push([`${n(r.one.livefeed.subscribers)} subscribers on 1 story × ${r.one.livefeed.ratePerStory}/s`, latencyText(r.one.livefeed), latencyText(r.one.baseline)]);
+  if (r.one?.livefeed)
+    rows.push([
+      `${n(r.one.livefeed.subscribers)} subscribers on 1 story × ${r.one.livefeed.ratePerStory}/s`,
+      latencyText(r.one.livefeed),
+      latencyText(r.one.baseline),
+    ]);
   if (r.spread?.livefeed) {
     const s = r.spread.livefeed;
-    rows.push([`${n(s.subscribers)} subscribers over ${s.stories} stories × ${s.ratePerStory}/s`, latencyText(s), latencyText(r.spread.baseline)]);
+    rows.push([
+      `${n(s.subscribers)} subscribers over ${s.stories} stories × ${s.ratePerStory}/s`,
+      latencyText(s),
+      latencyText(r.spread.baseline),
+    ]);
   }
   const best = bestOf(r.saturation?.livefeed);
-  if (best) rows.push(['max deliveries/s (best saturation step)', `${n(best.deliveriesPerSec)} /s`, `${n(bestOf(r.saturation?.baseline)?.deliveriesPerSec)} /s`]);
+  if (best)
+    rows.push([
+      'max deliveries/s (best saturation step)',
+      `${n(best.deliveriesPerSec)} /s`,
+      `${n(bestOf(r.saturation?.baseline)?.deliveriesPerSec)} /s`,
+    ]);
   const m = r.memory;
   if (m?.livefeed) {
     const kb = (b?: number) => (b === undefined ? 'n/a' : `${(b / 1024).toFixed(1)} KB`);
-    rows.push([`RSS per idle subscriber (${n(m.livefeed.sockets)} sockets)`, kb(m.livefeed.rssPerSubscriber), kb(m.baseline?.rssPerSubscriber)]);
+    rows.push([
+      `RSS per idle subscriber (${n(m.livefeed.sockets)} sockets)`,
+      kb(m.livefeed.rssPerSubscriber),
+      kb(m.baseline?.rssPerSubscriber),
+    ]);
   }
   return [
     '## Fan-out ([details](results/fanout.md))',
@@ -93,8 +147,13 @@ function fanoutLines({ fanout }: Inputs): string[] {
 
 function resumeRow(label: string, lf?: StormResult, bl?: StormResult): string[] {
   const took = (s?: StormResult) =>
-    !s ? 'n/a' : s.secondsToHead ? `${s.secondsToHead} s, ${n(catchUpRate(s))} events/s` : `not all at head (${n(s.atHead)} of ${n(s.sockets)})`;
-  const whole = (s?: StormResult) => (s ? `${s.gaps} / ${s.repeats}; ${n(s.eventsReceived)} of ${n(s.eventsOwed)}` : 'n/a');
+    !s
+      ? 'n/a'
+      : s.secondsToHead
+        ? `${s.secondsToHead} s, ${n(catchUpRate(s))} events/s`
+        : `not all at head (${n(s.atHead)} of ${n(s.sockets)})`;
+  const whole = (s?: StormResult) =>
+    s ? `${s.gaps} / ${s.repeats}; ${n(s.eventsReceived)} of ${n(s.eventsOwed)}` : 'n/a';
   return [label, took(lf), took(bl), whole(lf)];
 }
 
@@ -110,10 +169,31 @@ function resumeLines({ fanout }: Inputs): string[] {
       'Livefeed serves the catch-ups from its cache or PostgreSQL; the baseline from an in-memory copy of the same events.',
     '',
     ...table(
-      ['storm', 'livefeed: all at head', 'baseline: all at head', 'livefeed gaps / repeats; events received of owed'],
       [
-        ...(r.storm?.livefeed ? [resumeRow('reconnect (connect + subscribe at once)', r.storm.livefeed, r.storm.baseline)] : []),
-        ...(r.resubscribe?.livefeed ? [resumeRow('resubscribe (connected first)', r.resubscribe.livefeed, r.resubscribe.baseline)] : []),
+        'storm',
+        'livefeed: all at head',
+        'baseline: all at head',
+        'livefeed gaps / repeats; events received of owed',
+      ],
+      [
+        ...(r.storm?.livefeed
+          ? [
+              resumeRow(
+                'reconnect (connect + subscribe at once)',
+                r.storm.livefeed,
+                r.storm.baseline,
+              ),
+            ]
+          : []),
+        ...(r.resubscribe?.livefeed
+          ? [
+              resumeRow(
+                'resubscribe (connected first)',
+                r.resubscribe.livefeed,
+                r.resubscribe.baseline,
+              ),
+            ]
+          : []),
       ],
     ),
   ];
@@ -131,8 +211,18 @@ function rebuildLines({ rebuild }: Inputs): string[] {
       ['run', 'seconds', 'events/s', 'of baseline'],
       [
         ['baseline: one query + fold', String(b.seconds), n(b.eventsPerSec), '100 %'],
-        ['rebuildProjections (fresh tables, swapped in)', String(r.seconds), n(r.eventsPerSec), pct(r.eventsPerSec, b.eventsPerSec)],
-        ['rebuildProjections --verify (compare, no swap)', String(v.seconds), n(v.eventsPerSec), pct(v.eventsPerSec, b.eventsPerSec)],
+        [
+          'rebuildProjections (fresh tables, swapped in)',
+          String(r.seconds),
+          n(r.eventsPerSec),
+          pct(r.eventsPerSec, b.eventsPerSec),
+        ],
+        [
+          'rebuildProjections --verify (compare, no swap)',
+          String(v.seconds),
+          n(v.eventsPerSec),
+          pct(v.eventsPerSec, b.eventsPerSec),
+        ],
       ],
     ),
   ];
@@ -145,10 +235,13 @@ const chartLines = (charts: Chart[]) => [
 ];
 
 /** The report's markdown, and the charts it links to. */
-export function composeReport(inputs: Inputs, now = new Date()): { markdown: string; charts: Chart[] } {
+export function composeReport(
+  inputs: Inputs,
+  now = new Date(),
+): { markdown: string; charts: Chart[] } {
   const charts = drawCharts(inputs);
   const quick = inputs.run?.quick
-    ? ' `--quick`: every bench shrunk to check that it runs; its figures are not the targets\' loads and are not comparable with a full run.'
+    ? " `--quick`: every bench shrunk to check that it runs; its figures are not the targets' loads and are not comparable with a full run."
     : '';
   const markdown = [
     `# Benchmark report (${now.toISOString()})`,
@@ -162,7 +255,7 @@ export function composeReport(inputs: Inputs, now = new Date()): { markdown: str
       ['target', 'bar', 'measured', 'met'],
       judgeTargets(inputs).map((t) => [t.what, t.target, t.measured, mark(t.met)]),
     ),
-    '– = not judged: the run did not carry the target\'s load, or the bench did not run.',
+    "– = not judged: the run did not carry the target's load, or the bench did not run.",
     '',
     ...ingestLines(inputs),
     ...fanoutLines(inputs),
