@@ -40,12 +40,12 @@ export const liveWindows = (r: Results, s: System) =>
 export function summaryRows(r: Results): Row[] {
   return [
     ...fixedRows(r.one, `${P.subscribers} subscribers on 1 story × ${P.rate} updates/s`),
-    // The issue's latency target is for 2,000 subscribers × 20 updates/s (the `one` scenario); here
-    // every story gets that rate, so livefeed ingests and fans out `stories` times as many updates.
+    // Every story gets the `one` rate, so ingest takes `stories × spreadRate` reports/s (the issue's
+    // target: 100 stories, 2,000 reports/s through ingest, 40,000 deliveries/s, at p99 ≤ 100 ms).
     ...fixedRows(
       r.spread,
       `${P.subscribers} subscribers over ${P.stories} stories × ${P.spreadRate} updates/s each`,
-      ` (our own bar: ${n(P.stories * P.spreadRate)} updates/s in all, beyond the issue's target of ${P.rate}/s)`,
+      ` (${n(P.stories * P.spreadRate)} reports/s through ingest)`,
     ),
     ...saturationRows(r.saturation),
     ...memoryRows(r),

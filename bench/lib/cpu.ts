@@ -64,7 +64,8 @@ const round1 = (n: number) => Math.round(n * 10) / 10;
 /**
  * Percent of one core each group used between two samples; `machine` is every core's busy time
  * and `other` what none of the groups account for (other tenants of the machine, the kernel).
- * Only processes alive at the second sample count (one started in between counts from its start).
+ * Only processes alive at the second sample count (one started in between counts from its start,
+ * as does a pid reused meanwhile).
  */
 export function cpuPercent(a: CpuSample, b: CpuSample): Record<string, number> {
   const wall = b.at - a.at;
@@ -72,7 +73,11 @@ export function cpuPercent(a: CpuSample, b: CpuSample): Record<string, number> {
   let ours = 0;
   for (const [name, now] of Object.entries(b.ms)) {
     let used = 0;
-    for (const [pid, ms] of now) used += ms - (a.ms[name]?.get(pid) ?? 0);
+    for (const [pid, ms] of now) {
+      const before = a.ms[name]?.get(pid) ?? 0;
+      // Less than before: the process died and its pid went to a new one (PostgreSQL backends do).
+      used += ms >= before ? ms - before : ms;
+    }
     ours += used;
     out[name] = round1((used / wall) * 100);
   }

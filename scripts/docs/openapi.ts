@@ -1,7 +1,7 @@
 /** docs/openapi.json: the HTTP routes of both apps. Bodies and parameters come from the zod schemas. */
 import { z } from 'zod';
 import { HTTP_ERROR_STATUS, type HttpErrorCode } from '@livefeed/common';
-import { LIMITS, reportIdSchema, reportSchema, storyIdSchema } from '@livefeed/domain';
+import { ENTRY_ID, LIMITS, reportIdSchema, reportSchema, storyIdSchema } from '@livefeed/domain';
 import {
   eventsQuerySchema,
   MAX_ENTRIES_PAGE,
@@ -11,6 +11,7 @@ import {
 import { jsonSchemaOf, type JsonObject } from './json';
 import {
   acceptedSchema,
+  entryHistorySchema,
   httpErrorBodySchema,
   queuedSchema,
   rejectedSchema,
@@ -30,6 +31,8 @@ const ERROR_WHEN: Record<HttpErrorCode, string> = {
   'not-found': 'No such story, entry, asset or route.',
   timeout: 'The request took too long to arrive.',
   'payload-too-large': `The body is too large (a report: over ${LIMITS.reportBytes} bytes).`,
+  'too-many-connections':
+    'The client address holds `LIVEFEED_MAX_CONNECTIONS_PER_IP` connections already; answered on the connection, then closed.',
   'header-too-large': 'The request headers are over 16 KiB.',
   internal: 'A bug; logged, with no detail in the answer.',
   unavailable: 'PostgreSQL or JetStream cannot serve it now (`Retry-After: 1`).',
@@ -163,6 +166,22 @@ export function openApiDocument(version: string): JsonObject {
                 },
                 required: ['events', 'next'],
               }),
+            },
+            ...errors('invalid', 'forbidden', 'not-found', 'unavailable'),
+          },
+        },
+      },
+      '/api/stories/{id}/entries/{entryId}/history': {
+        servers: GATEWAY,
+        get: {
+          operationId: 'entryHistory',
+          summary: 'Every event that touched one entry, oldest first, with its body after each.',
+          security: readerSecurity,
+          parameters: [storyId, path('entryId', z.string().regex(ENTRY_ID), 'the entry id')],
+          responses: {
+            200: {
+              description: 'The revisions (`Cache-Control: no-cache`: an entry can still change).',
+              ...json(jsonSchemaOf(entryHistorySchema)),
             },
             ...errors('invalid', 'forbidden', 'not-found', 'unavailable'),
           },

@@ -9,11 +9,12 @@ import {
   ENTRY_KINDS,
   QUALIFIERS,
   REJECTION_CODES,
+  REPORT_TYPES,
   sourceSchema,
   type Rejection,
   type StoryState,
 } from '@livefeed/domain';
-import type { ReportOutcome, StorySummary } from '@livefeed/event-store';
+import type { EntryHistory, ReportOutcome, StorySummary } from '@livefeed/event-store';
 import type { SubscribeAck } from '@livefeed/protocol';
 
 type DeepReadonly<T> = T extends (infer U)[]
@@ -131,6 +132,30 @@ export const storySummarySchema = z.object({
   updatedAt: instant,
 });
 const _summary: Same<z.output<typeof storySummarySchema>, StorySummary> = true;
+
+/** `GET /api/stories/:id/entries/:entryId/history`: every event that touched the entry. */
+export const entryHistorySchema = z.object({
+  storyId: z.string(),
+  entryId: z.string(),
+  revisions: z
+    .array(
+      z.object({
+        version: z.number().int().positive(),
+        type: z.enum(REPORT_TYPES).describe("the event's type"),
+        body: z
+          .string()
+          .nullable()
+          .describe("the entry's sanitised body after this event; null once retracted"),
+        correction: z.string().nullable().describe('the correction note of an edit that gave one'),
+        reason: z.string().nullable().describe('why it was retracted (entry.retracted)'),
+        author: z.string(),
+        occurredAt: instant,
+        recordedAt: instant,
+      }),
+    )
+    .describe('oldest first'),
+});
+const _history: Same<z.output<typeof entryHistorySchema>, EntryHistory> = true;
 
 /** `GET /api/reports/:reportId`: a recorded outcome, or `unknown`. */
 export const reportStatusSchema = z.union([

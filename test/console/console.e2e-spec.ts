@@ -170,6 +170,16 @@ describe('the newsroom console', () => {
     );
   });
 
+  it("shows an entry's revisions from the gateway's history route", async () => {
+    await page.click('[data-console-entry="e1"] button:nth-of-type(2)');
+    await page.waitForSelector('table[data-history="e1"]');
+    const rows = await page.locator('table[data-history="e1"] tbody tr').allTextContents();
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toContain('entry.posted');
+    expect(rows[1]).toContain('entry.retracted');
+    expect(rows[1]).toContain('The bridge reopened');
+  });
+
   it('puts everything a report carries on the page as text', async () => {
     const payload = `<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>`;
     await file('entry.posted', { entryId: 'e2', body: `<p>safe</p>${payload}` });

@@ -32,7 +32,18 @@ export interface AppProcess {
 export async function startApp(
   app: 'ingest' | 'gateway',
   env: Record<string, string>,
-  { timeoutMs = 30_000, execArgv = [] as string[], entry = entryOf(app) } = {},
+  {
+    timeoutMs = 30_000,
+    execArgv = [] as string[],
+    entry = entryOf(app),
+    onLine,
+  }: {
+    timeoutMs?: number;
+    execArgv?: string[];
+    entry?: string;
+    /** Sees every line the process prints, from the first (`lines` keeps only the latest). */
+    onLine?: (line: string) => void;
+  } = {},
 ): Promise<AppProcess> {
   const portVar = app === 'ingest' ? 'INGEST_PORT' : 'GATEWAY_PORT';
   const child = spawn(process.execPath, [...execArgv, entry], {
@@ -44,11 +55,13 @@ export async function startApp(
     child.once('exit', (code) => resolve(code)),
   );
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${app} did not start:\n${lines.join('\n')}`)),
-      timeoutMs,
-    );
-    const onLine = (line: string) => {
+    const timer = setTimeout(() => {
+      // Not left running behind the test: nobody else holds it.
+      child.kill('SIGKILL');
+      reject(new Error(`${app} did not start:\n${lines.join('\n')}`));
+    }, timeoutMs);
+    const receive = (line: string) => {
+      onLine?.(line);
       lines.push(line);
       if (lines.length > 5000) lines.splice(0, 1000);
       try {
@@ -61,8 +74,8 @@ export async function startApp(
         // not JSON: a stack trace or a plain message
       }
     };
-    createInterface({ input: child.stdout! }).on('line', onLine);
-    createInterface({ input: child.stderr! }).on('line', onLine);
+    createInterface({ input: child.stdout! }).on('line', receive);
+    createInterface({ input: child.stderr! }).on('line', receive);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`${app} exited with ${code} before listening:\n${lines.join('\n')}`));

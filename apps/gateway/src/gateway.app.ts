@@ -6,7 +6,9 @@ import {
   type Config,
   PinoNestLogger,
   answerClientErrors,
+  applyServerLimits,
   createLogger,
+  serverLimitsOf,
   subjectsFor,
 } from '@livefeed/common';
 import { EventStore, createPool, prepareDatabase } from '@livefeed/event-store';
@@ -42,15 +44,20 @@ export async function startGateway(
       applicationName: 'livefeed-gateway',
       onPoolError: (err) => log.warn({ err }, 'idle PostgreSQL connection failed'),
     }),
+    // Reads of the past write the snapshots they find missing, with the same N as ingest.
+    { snapshotEvery: config.LIVEFEED_SNAPSHOT_EVERY },
   );
   const nc = await connectNats({
     url: config.NATS_URL,
     name: `livefeed-gateway-${options.instanceId}`,
+    inboxPrefix: config.LIVEFEED_NATS_INBOX_PREFIX,
     onStatus: (status: unknown) => log.info({ status }, 'nats'),
   });
+  // The gateway reads events only: it leaves the reports stream to ingest (docs/security.md).
   await ensureStreams(nc, subjectsFor(config.LIVEFEED_SUBJECT_ROOT), {
     eventsMaxAgeMs: config.LIVEFEED_EVENTS_MAX_AGE_DAYS * 86_400_000,
     replicas: config.LIVEFEED_STREAM_REPLICAS,
+    only: 'events',
   });
 
   const app = await NestFactory.create<NestExpressApplication>(
@@ -66,6 +73,7 @@ export async function startGateway(
   // Not `app.listen`: its typings take no backlog.
   const server = app.getHttpServer();
   answerClientErrors(server, log);
+  applyServerLimits(server, serverLimitsOf(config), log);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(

@@ -8,7 +8,9 @@ import {
   Failpoints,
   PinoNestLogger,
   answerClientErrors,
+  applyServerLimits,
   createLogger,
+  serverLimitsOf,
   subjectsFor,
 } from '@livefeed/common';
 import { EventStore, createPool, prepareDatabase } from '@livefeed/event-store';
@@ -36,6 +38,7 @@ export async function startIngest(config: Config): Promise<RunningIngest> {
   });
   const store = new EventStore(pool, {
     decide,
+    snapshotEvery: config.LIVEFEED_SNAPSHOT_EVERY,
     hooks: {
       afterDecide: () => failpoints.hit('after-decide'),
       afterAppend: () => failpoints.hit('after-append'),
@@ -44,6 +47,7 @@ export async function startIngest(config: Config): Promise<RunningIngest> {
   const nc = await connectNats({
     url: config.NATS_URL,
     name: 'livefeed-ingest',
+    inboxPrefix: config.LIVEFEED_NATS_INBOX_PREFIX,
     onStatus: (status: unknown) => log.info({ status }, 'nats'),
   });
   await ensureStreams(nc, subjectsFor(config.LIVEFEED_SUBJECT_ROOT), {
@@ -56,6 +60,7 @@ export async function startIngest(config: Config): Promise<RunningIngest> {
     { bodyParser: false, logger: new PinoNestLogger(log) },
   );
   answerClientErrors(app.getHttpServer(), log);
+  applyServerLimits(app.getHttpServer(), serverLimitsOf(config), log);
   await app.listen(config.INGEST_PORT, '0.0.0.0');
   const port = (app.getHttpServer().address() as AddressInfo).port;
   log.info({ port }, 'listening');

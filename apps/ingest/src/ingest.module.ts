@@ -20,6 +20,7 @@ import { ReportPipeline } from './reports/report.pipeline';
 import { ConsumerRunner } from './reports/consumer.runner';
 import { PublisherAuthGuard } from './reports/publisher-auth.guard';
 import { FilingOrder } from './reports/filing-order.gate';
+import { SnapshotWriter } from './snapshots/snapshot.writer';
 
 /** What main.ts opens before Nest starts and closes after Nest has stopped. */
 export interface IngestResources {
@@ -58,6 +59,12 @@ export class IngestModule {
       settlesLater: true,
       onError: (err: unknown) => r.log.warn({ err }, 'report consumer'),
     });
+    const snapshots = new SnapshotWriter(
+      r.store,
+      r.config.LIVEFEED_SNAPSHOT_EVERY,
+      r.log,
+      (count) => metrics.snapshotsWritten.inc(count),
+    );
     const pipeline = new ReportPipeline(
       r.store,
       eventPublisher,
@@ -69,6 +76,7 @@ export class IngestModule {
         lanes: r.config.LIVEFEED_INGEST_LANES,
         batchSize: r.config.LIVEFEED_INGEST_BATCH,
         maxRetryDelayMs: consumer.retryCapMs,
+        committed: (events) => snapshots.committed(events),
       },
     );
     return {
@@ -84,6 +92,7 @@ export class IngestModule {
         { provide: IngestMetrics, useValue: metrics },
         { provide: ReportConsumer, useValue: consumer },
         { provide: ReportPipeline, useValue: pipeline },
+        { provide: SnapshotWriter, useValue: snapshots },
         { provide: ReportPublisher, useValue: new ReportPublisher(r.nc, subjects) },
         { provide: OutcomeWaiter, useValue: new OutcomeWaiter(r.nc, subjects, r.store) },
         ReportIntake,

@@ -13,6 +13,12 @@ describe('loadConfig', () => {
       LIVEFEED_READER_SECRET: '',
       LIVEFEED_INGEST_BATCH: 500,
       LIVEFEED_INGEST_LANES: 4,
+      LIVEFEED_NATS_INBOX_PREFIX: '_INBOX',
+      LIVEFEED_HTTP_HEADERS_TIMEOUT_MS: 10_000,
+      LIVEFEED_HTTP_REQUEST_TIMEOUT_MS: 30_000,
+      LIVEFEED_HTTP_KEEPALIVE_TIMEOUT_MS: 5_000,
+      LIVEFEED_MAX_CONNECTIONS_PER_IP: 0,
+      LIVEFEED_SNAPSHOT_EVERY: 100,
     });
   });
 
@@ -52,6 +58,15 @@ describe('loadConfig', () => {
     ['LIVEFEED_INGEST_LANES', '33'],
     ['LIVEFEED_ACK_WAIT_MS', '10'],
     ['LIVEFEED_LOG_LEVEL', 'loud'],
+    ['LIVEFEED_NATS_INBOX_PREFIX', '_INBOX.ingest'],
+    ['LIVEFEED_NATS_INBOX_PREFIX', '>'],
+    ['LIVEFEED_HTTP_HEADERS_TIMEOUT_MS', '0'],
+    ['LIVEFEED_HTTP_REQUEST_TIMEOUT_MS', 'soon'],
+    ['LIVEFEED_MAX_CONNECTIONS_PER_IP', '-1'],
+    ['LIVEFEED_SNAPSHOT_EVERY', '9'],
+    ['LIVEFEED_SNAPSHOT_EVERY', '100.5'],
+    ['LIVEFEED_SNAPSHOT_EVERY', '100001'],
+    ['LIVEFEED_SNAPSHOT_EVERY', 'often'],
   ])('refuses %s=%j with an error naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(

@@ -49,6 +49,27 @@ export const configSchema = z.object({
   LIVEFEED_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** Events per story the gateway keeps in memory for catch-ups. */
   LIVEFEED_GATEWAY_CACHE_EVENTS: z.coerce.number().int().min(0).default(1000),
+  /**
+   * Where replies to the app's NATS requests arrive (`<prefix>.>`); give each NATS user its own
+   * (deploy/nats/nats-server.conf, docs/security.md).
+   */
+  LIVEFEED_NATS_INBOX_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a NATS subject token ([A-Za-z0-9_-], 1-64 chars)')
+    .default('_INBOX'),
+  /** Longest a client may take to send a request's headers (slow-loris clients are cut off). */
+  LIVEFEED_HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
+  /** Longest a client may take to send a whole request, body included. */
+  LIVEFEED_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** How long an idle keep-alive connection is kept open between requests. */
+  LIVEFEED_HTTP_KEEPALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(5_000),
+  /** Open TCP connections one client address may hold on an app's port; 0: no cap. */
+  LIVEFEED_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).default(0),
+  /**
+   * A story's state is stored every this many events (docs/architecture.md, "Snapshots"): time travel
+   * folds at most this many events onto a stored state.
+   */
+  LIVEFEED_SNAPSHOT_EVERY: z.coerce.number().int().min(10).max(100_000).default(100),
   /** Comma-separated failpoint names that crash the process (tests only). */
   LIVEFEED_FAILPOINTS: list,
 });

@@ -7,3 +7,4 @@ export * from './report.parse';
 export * from './story.decider';
 export * from './story.evolve';
 export * from './event.upcast';
+export * from './story-state.version';

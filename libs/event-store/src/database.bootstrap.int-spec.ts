@@ -12,6 +12,7 @@ const TABLES = [
   'report_outcomes',
   'stories',
   'story_filing',
+  'story_snapshots',
   'typeorm_migrations',
 ];
 

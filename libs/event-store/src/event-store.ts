@@ -1,11 +1,18 @@
-import type { Rejection, StoryEvent, StoryState } from '@livefeed/domain';
+import {
+  STORY_STATE_SCHEMA,
+  type Rejection,
+  type StoryEvent,
+  type StoryState,
+} from '@livefeed/domain';
 import type { Pool } from 'pg';
 import { commitBatch } from './commit/batch.commit';
 import {
   type BatchResult,
   type CommitPolicy,
   type Decider,
+  type EntryHistory,
   type EventStoreHooks,
+  type HistoryReadStats,
   type IncomingReport,
   type LogRecord,
   type RecordedRejection,
@@ -13,11 +20,34 @@ import {
   type StoryPointInTime,
   type StorySummary,
 } from './event-store.types';
+import { readEntryHistory } from './history/entry.history';
 import { classifyDatabaseError } from './postgres/errors';
+import { sqlOn } from './postgres/pool';
 import { readLogRecords, readStateAt, readStoryEvents } from './read/log.reader';
 import { readLogHead } from './read/log-head.reader';
 import { readOutcome, readOutcomes, recordRejectionOutcome } from './read/outcome.store';
 import { listPublicStories, readStory, readStoryVersion } from './read/story.reader';
+import {
+  newTally,
+  writeDueSnapshots,
+  type ReadTally,
+  type SnapshotPolicy,
+} from './snapshots/snapshot.builder';
+
+/** Events between two stored snapshots of a story, unless the store is told otherwise. */
+export const DEFAULT_SNAPSHOT_EVERY = 100;
+
+/** How an EventStore is opened; every field may be left out. */
+export interface EventStoreOptions {
+  /** The domain's decider, needed only to commit (a read-only store has none). */
+  readonly decide?: Decider;
+  /** Seams inside the commit transaction, for crash tests. */
+  readonly hooks?: EventStoreHooks;
+  /** A story's state is stored every this many events (`LIVEFEED_SNAPSHOT_EVERY`); default 100. */
+  readonly snapshotEvery?: number;
+  /** Told what each read of the past cost (metrics; tests that bound it). */
+  readonly onHistoryRead?: (stats: HistoryReadStats) => void;
+}
 
 /**
  * The event log and its projections in PostgreSQL (docs/architecture.md): decides and records reports in
@@ -27,17 +57,20 @@ import { listPublicStories, readStory, readStoryVersion } from './read/story.rea
 export class EventStore {
   private readonly decide?: Decider;
   private readonly hooks: EventStoreHooks;
+  private readonly snapshots: SnapshotPolicy;
+  private readonly onHistoryRead?: (stats: HistoryReadStats) => void;
 
-  /**
-   * @param options.decide the domain's decider, needed only to commit (a read-only store has none)
-   * @param options.hooks seams inside the commit transaction, for crash tests
-   */
   constructor(
     private readonly pool: Pool,
-    options: { readonly decide?: Decider; readonly hooks?: EventStoreHooks } = {},
+    options: EventStoreOptions = {},
   ) {
     this.decide = options.decide;
     this.hooks = options.hooks ?? {};
+    const every = options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
+    if (!Number.isInteger(every) || every < 1)
+      throw new RangeError(`event-store: snapshotEvery must be a positive integer, not ${every}`);
+    this.snapshots = { every, schema: STORY_STATE_SCHEMA };
+    this.onHistoryRead = options.onHistoryRead;
   }
 
   /**
@@ -96,11 +129,35 @@ export class EventStore {
   }
 
   /**
-   * The story folded from its log as of a version (beyond the head: the head) or as readers saw it at an
-   * instant (after the last event recorded at or before it); null if it did not exist yet.
+   * The story as of a version (beyond the head: the head) or as readers saw it at an instant (after
+   * the last event recorded at or before it); null if it did not exist yet. Starts from the newest
+   * stored snapshot at or before that point and folds at most `snapshotEvery` events onto it,
+   * writing on the way any snapshot it finds missing (docs/architecture.md, "Snapshots").
    */
   stateAt(storyId: string, at: StoryPointInTime): Promise<StoryState | null> {
-    return readStateAt(this.pool, storyId, at);
+    return this.readPast('state-at', storyId, (tally) =>
+      readStateAt(this.pool, storyId, at, this.snapshots, tally),
+    );
+  }
+
+  /**
+   * Every event that touched an entry, oldest first, each with the entry's body after it; null when
+   * no event of the story names the entry (or the story is unknown). Reads only the chunks of the log
+   * that the snapshots say touched the entry, and the events after the last snapshot.
+   */
+  entryHistory(storyId: string, entryId: string): Promise<EntryHistory | null> {
+    return this.readPast('entry-history', storyId, (tally) =>
+      readEntryHistory(sqlOn(this.pool), storyId, entryId, this.snapshots, tally),
+    );
+  }
+
+  /**
+   * Writes the snapshots due in these stories (one every `snapshotEvery` events, up to each head),
+   * each folded from the one before it; idempotent, safe beside any other writer. Returns how many
+   * were written. Ingest runs it after commits, outside the commit's transaction.
+   */
+  writeSnapshots(storyIds: readonly string[]): Promise<number> {
+    return writeDueSnapshots(sqlOn(this.pool), storyIds, this.snapshots);
   }
 
   /** Up to `limit` events after a global position, safe to tail while batches commit. */
@@ -111,6 +168,17 @@ export class EventStore {
   /** The position of the last event `readLog` can return now (0: none), where a tail of the log starts. */
   logHead(): Promise<number> {
     return readLogHead(this.pool);
+  }
+
+  private async readPast<T>(
+    kind: HistoryReadStats['kind'],
+    storyId: string,
+    read: (tally: ReadTally) => Promise<T>,
+  ): Promise<T> {
+    const tally = newTally();
+    const result = await read(tally);
+    this.onHistoryRead?.({ kind, storyId, ...tally });
+    return result;
   }
 
   /** Ends the pool: every connection closed once its query is done. */

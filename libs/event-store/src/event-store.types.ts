@@ -106,3 +106,39 @@ export interface LogRecord {
   readonly position: number;
   readonly event: StoryEvent;
 }
+
+/** One event that touched an entry (docs/protocol.md, "HTTP", entry history). */
+export interface EntryRevision {
+  readonly version: number;
+  readonly type: StoryEvent['type'];
+  /** The entry's body after this event; null once retracted. */
+  readonly body: string | null;
+  /** The public correction note of an edit that carried one. */
+  readonly correction: string | null;
+  /** Why the entry was retracted, for `entry.retracted`. */
+  readonly reason: string | null;
+  readonly author: string;
+  readonly occurredAt: string;
+  readonly recordedAt: string;
+}
+
+/** `GET /api/stories/:id/entries/:entryId/history`: every event that touched the entry, oldest first. */
+export interface EntryHistory {
+  readonly storyId: string;
+  readonly entryId: string;
+  readonly revisions: readonly EntryRevision[];
+}
+
+/** What one read of the past cost (`stateAt`, `entryHistory`): for metrics, and tests that bound it. */
+export interface HistoryReadStats {
+  readonly kind: 'state-at' | 'entry-history';
+  readonly storyId: string;
+  /** The version of the stored snapshot the fold started from (0: the start of the log). */
+  readonly fromSnapshot: number;
+  /** Event rows read to fold (or to list, for an entry's history). */
+  readonly eventsFolded: number;
+  /** Versions of the log looked through: the rows folded and the ranges that located an instant or an entry. */
+  readonly eventsScanned: number;
+  /** Snapshots this read found missing and wrote on the way. */
+  readonly snapshotsWritten: number;
+}

@@ -14,6 +14,59 @@ export interface ConnectNatsOptions {
   readonly onStatus?: (status: NatsStatus) => void;
   /** Pause between reconnect attempts (a random jitter of up to half of it is added). */
   readonly reconnectTimeWaitMs?: number;
+  /**
+   * Where replies to this connection's requests arrive (`<prefix>.>`): JetStream acks, API answers,
+   * and the messages of its pull consumers. A NATS user of its own should have a prefix of its own,
+   * so that no other user may subscribe to what it reads (docs/security.md). `_INBOX` by default.
+   */
+  readonly inboxPrefix?: string;
+}
+
+/** The user and password of a `nats://user:password@host:port` URL, and the URL without them. */
+export interface NatsServerAddress {
+  readonly server: string;
+  readonly user?: string;
+  readonly pass?: string;
+}
+
+/**
+ * Takes the credentials out of a NATS URL: nats.js does not read them from the URL, and a URL
+ * handed on without them is safe to log. Percent-escapes in the user and password are decoded.
+ */
+export function splitNatsUrl(url: string): NatsServerAddress {
+  const match = /^([a-z][a-z0-9+.-]*:\/\/)?([^@/]*)@(.*)$/i.exec(url.trim());
+  if (!match) return { server: url.trim() };
+  const [, scheme = '', userinfo, rest] = match;
+  const colon = userinfo.indexOf(':');
+  const decode = (s: string) => decodeURIComponent(s);
+  const user = decode(colon < 0 ? userinfo : userinfo.slice(0, colon));
+  const pass = colon < 0 ? undefined : decode(userinfo.slice(colon + 1));
+  return { server: `${scheme}${rest}`, ...(user ? { user } : {}), ...(pass ? { pass } : {}) };
+}
+
+/** Several URLs (a cluster) must name the same user: one connection authenticates once. */
+function credentialsOf(urls: readonly string[]): {
+  servers: string[];
+  user?: string;
+  pass?: string;
+} {
+  const split = urls.map(splitNatsUrl);
+  const [first] = split;
+  for (const other of split)
+    if (other.user !== first?.user || other.pass !== first?.pass)
+      throw new Error('NATS_URL: every server URL must carry the same user and password');
+  return {
+    servers: split.map((s) => s.server),
+    ...(first?.user ? { user: first.user } : {}),
+    ...(first?.pass ? { pass: first.pass } : {}),
+  };
+}
+
+const inboxPrefixes = new WeakMap<NatsConnection, string>();
+
+/** The inbox prefix a connection was opened with (`_INBOX` unless {@link connectNats} was told). */
+export function inboxPrefixOf(nc: NatsConnection): string {
+  return inboxPrefixes.get(nc) ?? '_INBOX';
 }
 
 // Whether connections opened by connectNats are currently connected, so that a health check
@@ -23,17 +76,20 @@ const connected = new WeakMap<NatsConnection, boolean>();
 /**
  * Connects to NATS and keeps the connection forever: nats.js gives up after 10 reconnect attempts
  * by default, which would leave a long-running app silently deaf after a NATS outage of a minute.
- * The first connect waits for the server too, so an app can start before NATS does.
+ * The first connect waits for the server too, so an app can start before NATS does. A user and
+ * password in the URL (`nats://ingest:secret@host:4222`) authenticate the connection.
  */
 export async function connectNats({
   url,
   name,
   onStatus,
   reconnectTimeWaitMs = 1000,
+  inboxPrefix = '_INBOX',
 }: ConnectNatsOptions): Promise<NatsConnection> {
   // Annotated: under `moduleResolution: node10` the transport's own typings resolve to `any`.
   const nc: NatsConnection = await connect({
-    servers: natsServers(url),
+    ...credentialsOf(natsServers(url)),
+    inboxPrefix,
     name,
     maxReconnectAttempts: -1,
     waitOnFirstConnect: true,
@@ -44,6 +100,7 @@ export async function connectNats({
     maxPingOut: 3,
   });
   connected.set(nc, true);
+  inboxPrefixes.set(nc, inboxPrefix);
   onConnectionStatus(nc, (status) => {
     if (status.type === 'disconnect' || status.type === 'reconnecting') connected.set(nc, false);
     if (status.type === 'reconnect') connected.set(nc, true);

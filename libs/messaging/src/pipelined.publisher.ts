@@ -1,4 +1,5 @@
 import { createInbox, headers, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import { inboxPrefixOf } from './nats.connection';
 
 const ACK_TIMEOUT_MS = 10_000;
 const SWEEP_MS = 1_000;
@@ -21,13 +22,15 @@ export interface PipelinedAck {
  * a map entry, and timeouts are swept once a second instead of a timer per message.
  */
 export class PipelinedPublisher {
-  private readonly prefix = createInbox();
+  private readonly prefix: string;
   private readonly waiting = new Map<string, Waiting>();
   private readonly subscription: Subscription;
   private readonly sweeper: NodeJS.Timeout;
   private next = 0;
 
   constructor(private readonly nc: NatsConnection) {
+    // The connection's own prefix: a NATS user may subscribe only to its own inbox (docs/security.md).
+    this.prefix = createInbox(inboxPrefixOf(nc));
     this.subscription = nc.subscribe(`${this.prefix}.*`, {
       callback: (_err, msg) => {
         const waiter = this.waiting.get(msg.subject);

@@ -58,15 +58,18 @@ export function streamConfigs(
  * Creates `<ROOT>_REPORTS` and `<ROOT>_EVENTS`, or brings their settings up to date. Safe to call
  * from every process at start, also at the same moment: creating an identical stream succeeds,
  * and "name already in use" (another process won, or older settings) turns into an update.
+ * `only: 'events'` leaves the reports stream alone: for a process (the gateway) whose NATS user
+ * may not touch it (docs/security.md).
  */
 export async function ensureStreams(
   nc: NatsConnection,
   subjects: Subjects,
-  options: StreamOptions = {},
+  options: StreamOptions & { readonly only?: 'events' } = {},
 ): Promise<void> {
   const jsm = await jetstreamManager(nc);
   const { reports, events } = streamConfigs(subjects, options);
-  await Promise.all([ensureStream(jsm, reports), ensureStream(jsm, events)]);
+  const wanted = options.only === 'events' ? [events] : [reports, events];
+  await Promise.all(wanted.map((config) => ensureStream(jsm, config)));
 }
 
 async function ensureStream(jsm: JetStreamManager, config: StreamSettings): Promise<void> {

@@ -1,12 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { StoryEvent, StoryState } from '@livefeed/domain';
-import type { EventStore, StoryPointInTime, StorySummary } from '@livefeed/event-store';
+import type {
+  EntryHistory,
+  EventStore,
+  StoryPointInTime,
+  StorySummary,
+} from '@livefeed/event-store';
 import { GatewayMetrics } from '../metrics/gateway.metrics';
 
 /** The reads of the event store the gateway uses. */
 export type EventStoreReads = Pick<
   EventStore,
-  'getStory' | 'listStories' | 'readEvents' | 'stateAt' | 'isHealthy'
+  'getStory' | 'listStories' | 'readEvents' | 'stateAt' | 'entryHistory' | 'isHealthy'
 >;
 
 export const EVENT_STORE = Symbol('EVENT_STORE');
@@ -40,6 +45,11 @@ export class StoreReads {
   stateAt(storyId: string, at: StoryPointInTime): Promise<StoryState | null> {
     this.count('state-at');
     return this.store.stateAt(storyId, at);
+  }
+
+  entryHistory(storyId: string, entryId: string): Promise<EntryHistory | null> {
+    this.count('entry-history');
+    return this.store.entryHistory(storyId, entryId);
   }
 
   isHealthy(): Promise<boolean> {

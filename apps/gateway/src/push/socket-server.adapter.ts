@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import { type IncomingMessage, ServerResponse } from 'node:http';
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { MessageMappingProperties } from '@nestjs/websockets';
@@ -10,6 +10,7 @@ type IoServerOptions = NonNullable<Parameters<IoAdapter['createIOServer']>[1]>;
 type IoSocket = Parameters<IoAdapter['bindMessageHandlers']>[0];
 import type { OriginPolicy } from '../auth/origin.policy';
 import type { GatewayOptions } from '../config/gateway.options';
+import { answerEngineErrorsInErrorBody } from './engine-errors';
 
 type Reply = (response: unknown) => void;
 
@@ -58,11 +59,20 @@ export class SocketServerAdapter extends IoAdapter {
         callback(refusal, refusal === null);
       },
     } as IoServerOptions);
-    server.engine.use((req: IncomingMessage, _res: unknown, next: (error?: Error) => void) => {
-      const hasSession = new URL(req.url ?? '/', 'http://gateway').searchParams.has('sid');
-      const refusal = hasSession ? policy.refusal(req.headers.origin, req.headers.host) : null;
-      next(refusal === null ? undefined : new Error(refusal));
-    });
+    server.engine.use(
+      (req: IncomingMessage, res: ServerResponse, next: (error?: Error) => void) => {
+        const hasSession = new URL(req.url ?? '/', 'http://gateway').searchParams.has('sid');
+        // A refusal of the handshake comes later, from allowRequest: it is asked again for the answer.
+        const refusal = hasSession ? policy.refusal(req.headers.origin, req.headers.host) : null;
+        // An upgrade's `res` writes nothing (engine.io answers on the socket): only polling is wrapped.
+        if (res instanceof ServerResponse)
+          answerEngineErrorsInErrorBody(
+            res,
+            () => refusal ?? policy.refusal(req.headers.origin, req.headers.host),
+          );
+        next(refusal === null ? undefined : new Error(refusal));
+      },
+    );
     coalesceFlushes(server.engine);
     return server;
   }

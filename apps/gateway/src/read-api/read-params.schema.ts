@@ -78,6 +78,9 @@ export const storyQuerySchema = z
     path: ['entries'],
   });
 
+/** An entry's history takes no parameter but the reader token. */
+export const historyQuerySchema = z.object({ token: token.optional() }).strict();
+
 const INSTANT = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 export type ParsedPointInTime =
@@ -110,6 +113,10 @@ function isCalendarDay(date: string): boolean {
 
 export function isStoryId(value: unknown): value is string {
   return typeof value === 'string' && STORY_ID.test(value);
+}
+
+export function isEntryId(value: unknown): value is string {
+  return typeof value === 'string' && ENTRY_ID.test(value);
 }
 
 export type ParsedQuery<T> =

@@ -3,11 +3,13 @@ import type { StoryState } from '@livefeed/domain';
 import type { ServerResponse as Response } from 'node:http';
 import { HttpError } from '@livefeed/common';
 import { ReaderTokenService, type ReaderGrant } from '../auth/reader-token.service';
-import type { StorySummary } from '@livefeed/event-store';
+import type { EntryHistory, StorySummary } from '@livefeed/event-store';
 import { pageOfEntries, type PagedStoryState } from './entries.page';
 import {
   DEFAULT_PAGE,
   eventsQuerySchema,
+  historyQuerySchema,
+  isEntryId,
   isStoryId,
   parseQuery,
   storyQuerySchema,
@@ -75,6 +77,27 @@ export class StoriesController {
     );
     setCaching(res, cache);
     return page;
+  }
+
+  @Get(':id/entries/:entryId/history')
+  async entryHistory(
+    @Param('id') id: unknown,
+    @Param('entryId') entryId: unknown,
+    @Query() query: unknown,
+    @Headers('authorization') authorization: unknown,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<EntryHistory> {
+    const storyId = validId(id);
+    if (!isEntryId(entryId))
+      throw new HttpError('invalid', 'invalid entry id', [
+        { path: 'entryId', message: 'must match ^[A-Za-z0-9_-]{1,64}$' },
+      ]);
+    const { token } = valid(parseQuery(historyQuerySchema, query));
+    const { history, cache } = answered(
+      await this.queries.entryHistory(storyId, entryId, this.grant(authorization, token)),
+    );
+    setCaching(res, cache);
+    return history;
   }
 
   /** `Authorization: Bearer <token>` wins over `?token=`. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { StoryEvent, StoryState } from '@livefeed/domain';
 import { ReaderTokenService, type ReaderGrant } from '../auth/reader-token.service';
 import { StoreReads } from '../infra/store-reads.repository';
-import type { StoryPointInTime, StorySummary } from '@livefeed/event-store';
+import type { EntryHistory, StoryPointInTime, StorySummary } from '@livefeed/event-store';
 
 type Visibility = StoryState['visibility'];
 
@@ -50,6 +50,11 @@ export class StoryQueries {
     const state =
       at === undefined ? await this.reader.getStory(id) : await this.reader.stateAt(id, at);
     if (state === null) {
+      // A private story answers the same before it existed as after, or a reader without a grant
+      // could find when it was opened.
+      const visibility = at === undefined ? null : await this.visibility(id);
+      const denied = visibility === null ? null : this.authorise(id, visibility, grant);
+      if (denied) return denied;
       return refused(
         'not-found',
         at === undefined
@@ -85,6 +90,22 @@ export class StoryQueries {
       page: { events, next },
       cache: { immutable: more, private: visibility === 'private' },
     };
+  }
+
+  /** Every event that touched an entry, oldest first; it grows, so it is never cached as final. */
+  async entryHistory(
+    id: string,
+    entryId: string,
+    grant: ReaderGrant,
+  ): Promise<QueryResult<{ history: EntryHistory; cache: Cacheability }>> {
+    const visibility = await this.visibility(id);
+    if (visibility === null) return refused('not-found', `story ${id} does not exist`);
+    const denied = this.authorise(id, visibility, grant);
+    if (denied) return denied;
+    const history = await this.reader.entryHistory(id, entryId);
+    if (history === null)
+      return refused('not-found', `entry ${entryId} does not exist in story ${id}`);
+    return { ok: true, history, cache: { immutable: false, private: visibility === 'private' } };
   }
 
   private authorise(id: string, visibility: Visibility, grant: ReaderGrant): QueryRefusal | null {

@@ -1,5 +1,5 @@
 import type { StoryEvent } from '@livefeed/domain';
-import { planJoin, type JoinProgress, type JoinView } from './join.plan';
+import { loadPoint, planJoin, type JoinProgress, type JoinView } from './join.plan';
 import { eventAt, events, stateAt } from './testing/stream.fixtures';
 
 /** A loaded story at version 20, nothing cached. */
@@ -209,6 +209,25 @@ describe('planning a join', () => {
         events: [],
         folded: false,
       });
+    });
+  });
+
+  describe('what a load reads', () => {
+    it('reads the state at the cursor when only a snapshot there is missing', () => {
+      expect(loadPoint(view({ snapshot: undefined }), undefined)).toBe(20);
+      expect(loadPoint(view({ snapshot: stateAt(12) }), 3)).toBe(20);
+      expect(loadPoint(view(), 20)).toBe(20);
+    });
+
+    it('reads the current state for a story not known here yet', () => {
+      expect(loadPoint(view({ visibility: undefined, snapshot: undefined }), undefined)).toBe(
+        undefined,
+      );
+      expect(loadPoint(view({ cursor: undefined }), 3)).toBe(undefined);
+    });
+
+    it('reads the current state when a subscriber claims versions beyond the cursor', () => {
+      expect(loadPoint(view(), 23)).toBe(undefined);
     });
   });
 });

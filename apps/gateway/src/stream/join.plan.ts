@@ -136,6 +136,20 @@ export function planJoin(
   return { kind: 'events', after: since, events: stitched, source: 'database' };
 }
 
+/**
+ * What a `load` plan is to read. A story this stream knows (visibility and cursor) that only lacks a
+ * snapshot at its cursor — none kept, or one the events in memory cannot bring forward, as for a
+ * catch-up over the limit — is read as of the cursor, through the event store's snapshot-backed
+ * `stateAt` (a stored snapshot and at most N events, the path of `?at=`). Otherwise (the story is not
+ * known here yet, or a subscriber claims versions beyond the cursor) the current state is read, which
+ * also says how far the story has got.
+ */
+export function loadPoint(view: JoinView, since: number | undefined): number | undefined {
+  if (view.visibility === undefined || view.cursor === undefined) return undefined;
+  if (since !== undefined && since > view.cursor) return undefined;
+  return view.cursor;
+}
+
 function planSnapshot(view: JoinView, cursor: number, progress: JoinProgress): JoinPlan {
   const { snapshot } = view;
   if (!snapshot) return LOAD;

@@ -48,6 +48,7 @@ export class StoryStreamsService implements OnModuleInit, OnApplicationShutdown 
     this.ports = {
       readEvents: (storyId, after, limit) => reader.readEvents(storyId, after, limit),
       loadStory: (storyId) => reader.getStory(storyId),
+      loadStateAt: (storyId, version) => reader.stateAt(storyId, { version }),
       broadcast: (storyId, event) => {
         const sockets = hub.toRoom(liveRoom(storyId), 'event', event);
         metrics.deliveries.inc({ kind: 'live' });

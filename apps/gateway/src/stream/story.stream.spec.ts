@@ -40,6 +40,15 @@ class World implements StreamPorts {
     return this.exists ? stateAt(this.log.length, this.visibility) : null;
   }
 
+  /** Versions asked of `loadStateAt`, which also count as loads. */
+  readonly statesAt: number[] = [];
+  async loadStateAt(_storyId: string, version: number): Promise<StoryState | null> {
+    this.loads += 1;
+    this.statesAt.push(version);
+    await this.gate();
+    return this.exists ? stateAt(Math.min(version, this.log.length), this.visibility) : null;
+  }
+
   broadcast(_storyId: string, event: StoryEvent): void {
     for (const key of this.room) this.inbox(key).push({ name: 'event', version: event.version });
   }
@@ -260,6 +269,48 @@ describe('a story stream', () => {
       sinces.forEach((since, i) =>
         expect(assertGapless(world.received.get(`c${i}`) ?? [], since)).toBe(400),
       );
+    });
+  });
+
+  describe('when the snapshot it keeps cannot be brought to the cursor from memory', () => {
+    it('reads the state at the cursor, as time travel does, for a reader starting fresh', async () => {
+      const world = new World();
+      world.commit(30);
+      const stream = streamOf(world);
+      await stream.join(request('a', undefined));
+      stream.dropCache();
+      await stream.join(request('b', undefined));
+      expect(world.statesAt).toEqual([30]);
+      expect(world.received.get('b')).toEqual([{ name: 'snapshot', version: 30 }]);
+    });
+
+    it('reads it once for every reader further behind than the catch-up limit', async () => {
+      const world = new World();
+      world.commit(30);
+      const stream = streamOf(world, { catchUpMax: 10, cacheEvents: 5 });
+      await stream.join(request('first', undefined));
+      // Beyond what the window keeps: the snapshot at 30 cannot be folded to 70 in memory.
+      stream.offer(world.commit(40));
+      world.holdReads = true;
+      const joins = Array.from({ length: 20 }, (_, i) => stream.join(request(`r${i}`, i)));
+      await settle(world, Promise.all(joins));
+      expect(world.statesAt).toEqual([70]);
+      stream.offer(world.commit(1));
+      for (let i = 0; i < 20; i += 1)
+        expect(world.received.get(`r${i}`)).toEqual([
+          { name: 'snapshot', version: 70 },
+          { name: 'event', version: 71 },
+        ]);
+    });
+
+    it('still reads the current state for a reader that claims versions beyond the cursor', async () => {
+      const world = new World();
+      world.commit(5);
+      const stream = streamOf(world);
+      await stream.join(request('a', 5));
+      await stream.join(request('b', 9));
+      expect(world.statesAt).toEqual([]);
+      expect(world.received.get('b')).toEqual([{ name: 'snapshot', version: 5 }]);
     });
   });
 

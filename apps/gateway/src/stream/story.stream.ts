@@ -2,6 +2,7 @@ import type { StoryEvent, StoryState } from '@livefeed/domain';
 import { CatchUpReads } from './catch-up.reads';
 import { EventWindow } from './event.window';
 import {
+  loadPoint,
   planJoin,
   type CatchUpSource,
   type JoinOutcome,
@@ -24,6 +25,11 @@ export interface StreamPorts {
   readEvents(storyId: string, afterVersion: number, limit: number): Promise<readonly StoryEvent[]>;
   /** The story's current state, or null when it does not exist. */
   loadStory(storyId: string): Promise<StoryState | null>;
+  /**
+   * The story as of a version: the event store's snapshot-backed `stateAt` (a stored snapshot and at
+   * most N events), the same path as `?at=`; null when it does not exist.
+   */
+  loadStateAt(storyId: string, version: number): Promise<StoryState | null>;
   /** Sends one event to every subscriber that is level with the cursor (the story's room). */
   broadcast(storyId: string, event: StoryEvent): void;
   /** Sends one message to one subscriber. */
@@ -148,7 +154,7 @@ export class StoryStream {
       for (let attempt = 0; attempt < MAX_JOIN_ATTEMPTS; attempt += 1) {
         const plan = planJoin(this.view(), request, { loaded, read });
         if (plan.kind === 'load') {
-          await this.load();
+          await this.load(loadPoint(this.view(), request.since));
           loaded = true;
         } else if (plan.kind === 'read-events') {
           read = await this.catchUps.read(request.since ?? 0, this.storyCursor.version ?? 0);
@@ -240,9 +246,13 @@ export class StoryStream {
     return { kind: 'joined', version, visibility: this.visibility ?? 'public' };
   }
 
-  private load(): Promise<StoryState | null> {
+  /** The current state (learning the story), or the state at `version` (a snapshot at the cursor). */
+  private load(version: number | undefined): Promise<StoryState | null> {
     return this.loads.run(async () => {
-      const state = await this.ports.loadStory(this.storyId);
+      const state =
+        version === undefined
+          ? await this.ports.loadStory(this.storyId)
+          : await this.ports.loadStateAt(this.storyId, version);
       if (!this.storyCursor.closed) this.absorbLoad(state);
       return state;
     });

@@ -41,6 +41,11 @@ export class IngestMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  readonly snapshotsWritten = new Counter({
+    name: 'livefeed_snapshots_written_total',
+    help: 'Story states stored beside the log after commits (one every LIVEFEED_SNAPSHOT_EVERY events)',
+    registers: [this.registry],
+  });
   readonly httpReports = new Counter({
     name: 'livefeed_http_reports_total',
     help: 'Reports posted to the write API, by HTTP status',

@@ -33,6 +33,8 @@ export interface PipelineOptions {
   readonly maxRetryDelayMs: number;
   /** The most reports one transaction takes. */
   readonly batchSize: number;
+  /** Told of each batch's new events right after its commit (the snapshot writer). */
+  readonly committed?: (events: readonly StoryEvent[]) => void;
 }
 
 /** A message parsed: a report to decide, or a rejection that parsing already made. */
@@ -186,6 +188,9 @@ export class ReportPipeline {
     });
     for (const storyId of moved) this.parked.release(storyId);
     this.failpoints.hit('after-commit');
+    this.options.committed?.(
+      results.flatMap((r) => (r.kind === 'accepted' && !r.duplicate ? [r.event] : [])),
+    );
 
     // Publishing and acking overlap the next commits: the publishes are on the wire, in order,
     // before this returns; their acks are awaited in the background, a few batches deep.

@@ -44,6 +44,12 @@ export function answerClientErrors(server: Server, logger: Logger): void {
     const deadline = setTimeout(() => socket.destroy(), FLUSH_DEADLINE_MS).unref();
     socket.once('close', () => clearTimeout(deadline));
     socket.once('error', () => socket.destroy());
-    socket.end(rawErrorResponse(error), () => socket.destroy());
+    socket.end(rawErrorResponse(error, { head: isHead(err) }), () => socket.destroy());
   });
+}
+
+/** Whether the refused request is a HEAD, as far as the bytes Node kept of it tell. */
+function isHead(err: NodeJS.ErrnoException): boolean {
+  const raw = (err as { rawPacket?: unknown }).rawPacket;
+  return Buffer.isBuffer(raw) && raw.subarray(0, 5).toString('latin1') === 'HEAD ';
 }

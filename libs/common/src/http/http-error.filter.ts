@@ -25,7 +25,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<IncomingMessage>();
     const res = http.getResponse<ServerResponse>();
-    const request = { method: req.method, url: req.url };
+    const request = { method: req.method, url: redactUrl(req.url) };
     if (isClientAbort(exception, req)) {
       // The publisher went away mid-body: its fault, and nobody is left to answer.
       this.logger.warn({ ...request, reason: messageOf(exception) }, 'client aborted the request');
@@ -80,6 +80,14 @@ function isClientAbort(exception: unknown, req: IncomingMessage): boolean {
     e?.type === 'request.aborted' ||
     e?.cause?.type === 'request.aborted'
   );
+}
+
+/** Query parameters that carry credentials (a reader token may come as `?token=`). */
+const SECRET_PARAMS = /([?&](?:token|access_token|auth|password)=)[^&#]*/gi;
+
+/** The URL as it may be logged: the values of credential parameters replaced. */
+export function redactUrl(url: string | undefined): string | undefined {
+  return url?.replace(SECRET_PARAMS, '$1[redacted]');
 }
 
 function nestMessage(exception: HttpException): string {

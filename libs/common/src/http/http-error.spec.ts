@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redactUrl } from './http-error.filter';
 import {
   codeForStatus,
   fieldErrorsOf,
@@ -81,5 +82,23 @@ describe('the HTTP error body', () => {
       'Connection: close',
     ]);
     expect(JSON.parse(body)).toEqual({ error: { code: 'header-too-large', message: 'too large' } });
+  });
+
+  it('writes no body for a HEAD request, only the headers', () => {
+    const raw = rawErrorResponse(new HttpError('header-too-large', 'too large'), { head: true });
+    expect(raw.endsWith('Connection: close\r\n\r\n')).toBe(true);
+  });
+});
+
+describe('URLs in log lines', () => {
+  it('hide the values of credential parameters and keep the rest', () => {
+    expect(redactUrl('/api/stories/s1?at=3&token=eyJhbGciOi.x.y')).toBe(
+      '/api/stories/s1?at=3&token=[redacted]',
+    );
+    expect(redactUrl('/api/stories/s1?TOKEN=abc&after=1')).toBe(
+      '/api/stories/s1?TOKEN=[redacted]&after=1',
+    );
+    expect(redactUrl('/api/stories/s1?tokens=1')).toBe('/api/stories/s1?tokens=1');
+    expect(redactUrl(undefined)).toBeUndefined();
   });
 });

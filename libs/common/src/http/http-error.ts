@@ -11,6 +11,7 @@ export const HTTP_ERROR_STATUS = {
   'not-found': 404,
   timeout: 408,
   'payload-too-large': 413,
+  'too-many-connections': 429,
   'header-too-large': 431,
   internal: 500,
   unavailable: 503,
@@ -121,9 +122,10 @@ export function fieldErrorsOfIssues(
 
 /**
  * A complete HTTP/1.1 response with the error body, for the raw socket of a request Node refused
- * before any `ServerResponse` existed (too-large header, malformed request line).
+ * before any `ServerResponse` existed (too-large header, malformed request line); without the body
+ * for a `HEAD` request.
  */
-export function rawErrorResponse(error: HttpError): string {
+export function rawErrorResponse(error: HttpError, { head = false } = {}): string {
   const body = JSON.stringify(error.body);
   return [
     `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}`,
@@ -132,6 +134,7 @@ export function rawErrorResponse(error: HttpError): string {
     'Cache-Control: no-store',
     'Connection: close',
     '',
-    body,
+    // The answer to a HEAD request has no body (its headers tell what the body would be).
+    head ? '' : body,
   ].join('\r\n');
 }

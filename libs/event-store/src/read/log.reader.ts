@@ -1,8 +1,15 @@
-import { fold, type StoryEvent, type StoryState } from '@livefeed/domain';
+import type { StoryEvent, StoryState } from '@livefeed/domain';
 import type { Pool } from 'pg';
 import type { LogRecord, StoryPointInTime } from '../event-store.types';
 import { sqlOn } from '../postgres/pool';
 import { EVENT_COLUMNS, toStoryEvent, type EventRow } from '../rows';
+import { versionAtInstant } from '../snapshots/instant.resolver';
+import {
+  MAX_VERSION,
+  stateAtVersion,
+  type ReadTally,
+  type SnapshotPolicy,
+} from '../snapshots/snapshot.builder';
 
 /** A story's events after `afterVersion`, in version order. */
 export async function readStoryEvents(
@@ -22,33 +29,29 @@ export async function readStoryEvents(
 }
 
 /**
- * The story folded from its log up to a point. By instant: up to the last event recorded at or before
- * it, and every event before that one, so the result is always a prefix of the log even if two workers'
- * clocks disagree a little about `recorded_at`.
+ * The story as of a point of its log, from the newest usable snapshot at or before it plus at most
+ * `policy.every` events (docs/architecture.md, "Snapshots"). By instant: up to the last event recorded
+ * at or before it, and every event before that one, so the result is always a prefix of the log even
+ * if two workers' clocks disagree a little about `recorded_at`.
  */
 export async function readStateAt(
   pool: Pool,
   storyId: string,
   at: StoryPointInTime,
+  policy: SnapshotPolicy,
+  tally: ReadTally,
 ): Promise<StoryState | null> {
-  let rows: EventRow[];
+  const sql = sqlOn(pool);
+  let version: number | null;
   if ('version' in at) {
-    rows = await sqlOn(pool).query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.story_id = $1 AND e.version <= $2 ORDER BY e.version`,
-      [storyId, Math.floor(at.version)],
-    );
+    if (Number.isNaN(at.version)) throw new RangeError('not a version: NaN');
+    version = Math.min(Math.floor(at.version), MAX_VERSION);
   } else {
     if (Number.isNaN(Date.parse(at.instant)))
       throw new RangeError(`not an ISO-8601 instant: ${at.instant}`);
-    rows = await sqlOn(pool).query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events e
-        WHERE e.story_id = $1
-          AND e.version <= (SELECT max(version) FROM events WHERE story_id = $1 AND recorded_at <= $2::timestamptz)
-        ORDER BY e.version`,
-      [storyId, at.instant],
-    );
+    version = await versionAtInstant(sql, storyId, at.instant, policy, tally);
   }
-  return rows.length ? fold(rows.map(toStoryEvent)) : null;
+  return version === null ? null : stateAtVersion(sql, storyId, version, policy, tally);
 }
 
 /**

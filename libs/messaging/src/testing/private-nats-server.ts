@@ -5,9 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectEventually } from '@livefeed/common/testing';
 
+/** A configuration file for the server (`-c`) and the environment its `$VARIABLES` come from. */
+export interface PrivateNatsConfig {
+  readonly file: string;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 /**
  * A nats-server with JetStream of the test's own, on a free port with a throw-away store, so that
- * a test can stop and restart NATS without disturbing anyone else's server.
+ * a test can stop and restart NATS without disturbing anyone else's server. With a configuration
+ * file (one that enables JetStream), the port, store and monitoring port still come from here.
  */
 export class PrivateNatsServer {
   private process?: ChildProcess;
@@ -15,12 +22,16 @@ export class PrivateNatsServer {
   private constructor(
     readonly port: number,
     private readonly storeDir: string,
+    private readonly config?: PrivateNatsConfig,
+    private readonly monitorPort?: number,
   ) {}
 
-  static async start(): Promise<PrivateNatsServer> {
+  static async start(config?: PrivateNatsConfig): Promise<PrivateNatsServer> {
     const server = new PrivateNatsServer(
       await freePort(),
       mkdtempSync(join(tmpdir(), 'livefeed-nats-')),
+      config,
+      config ? await freePort() : undefined,
     );
     await server.restart();
     return server;
@@ -33,10 +44,11 @@ export class PrivateNatsServer {
   /** Starts the server (again, with the same store: streams and durable consumers survive). */
   async restart(): Promise<void> {
     await this.stop();
+    const args = this.config ? ['-c', this.config.file, '-m', String(this.monitorPort)] : ['-js'];
     this.process = spawn(
       'nats-server',
-      ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir],
-      { stdio: 'ignore' },
+      [...args, '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir],
+      { stdio: 'ignore', env: { ...process.env, ...this.config?.env } },
     );
     await expectEventually(() => canConnect(this.port), { timeoutMs: 10_000 });
   }
