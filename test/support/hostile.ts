@@ -114,10 +114,14 @@ export interface Answer {
  * What is wrong with an answer, by the rules of both apps (docs/protocol.md, "HTTP"): never a 5xx,
  * and every 4xx in the one error body with the status of its code. Empty when nothing is.
  */
-export function answerProblems(answer: Answer, { method = 'GET' } = {}): string[] {
+export function answerProblems(answer: Answer, { method = 'GET', path = '' } = {}): string[] {
   const { status, headers, body } = answer;
   if (status >= 500) return [`status ${status}: ${body.slice(0, 200)}`];
   if (status < 400 || method === 'HEAD') return [];
+  // A reader's page (`/stories/:id`, docs/protocol.md, "Pages") answers a bad request or an unknown
+  // story with an HTML page of its own, for a person, not with the API's error body.
+  if (path.startsWith('/stories/') && String(headers['content-type']).startsWith('text/html'))
+    return /^<!doctype html>/i.test(body) ? [] : [`an HTML error page without a doctype`];
   // The write API's outcome of a rejected report (`?wait=`) is not an error (docs/protocol.md).
   if (status === 422) return rejectedProblems(body);
   const problems: string[] = [];
