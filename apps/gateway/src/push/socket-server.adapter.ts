@@ -11,6 +11,7 @@ type IoSocket = Parameters<IoAdapter['bindMessageHandlers']>[0];
 import type { OriginPolicy } from '../auth/origin.policy';
 import type { GatewayOptions } from '../config/gateway.options';
 import { answerEngineErrorsInErrorBody } from './engine-errors';
+import { releaseHandshakeRequests } from './handshake-requests.release';
 
 type Reply = (response: unknown) => void;
 
@@ -31,10 +32,11 @@ interface EngineSocketLike {
  * (`allowRequest`, both transports) and again on every later engine.io request — the WebSocket
  * upgrade of a polling session included, which `allowRequest` does not see.
  *
- * Two things are cheaper than Nest's and socket.io's defaults, because a gateway holds thousands of
+ * Three things are cheaper than Nest's and socket.io's defaults, because a gateway holds thousands of
  * idle sockets and sends catch-ups of hundreds of events to each of them in a reconnect storm:
- * message handlers are plain listeners (no rxjs chain per socket and handler), and a burst of
- * packets engine.io flushes to one WebSocket goes out in one write instead of one per packet.
+ * message handlers are plain listeners (no rxjs chain per socket and handler), a connection's HTTP
+ * request is let go once its handshake is read, and a burst of packets engine.io flushes to one
+ * WebSocket goes out in one write instead of one per packet.
  */
 export class SocketServerAdapter extends IoAdapter {
   constructor(
@@ -59,6 +61,7 @@ export class SocketServerAdapter extends IoAdapter {
         callback(refusal, refusal === null);
       },
     } as IoServerOptions);
+    const requests = releaseHandshakeRequests(server);
     server.engine.use(
       (req: IncomingMessage, res: ServerResponse, next: (error?: Error) => void) => {
         const hasSession = new URL(req.url ?? '/', 'http://gateway').searchParams.has('sid');
@@ -70,6 +73,7 @@ export class SocketServerAdapter extends IoAdapter {
             res,
             () => refusal ?? policy.refusal(req.headers.origin, req.headers.host),
           );
+        else requests.upgrading(req, res);
         next(refusal === null ? undefined : new Error(refusal));
       },
     );

@@ -1,0 +1,41 @@
+import type { IncomingMessage } from 'node:http';
+import type { IoAdapter } from '@nestjs/platform-socket.io';
+
+type IoServer = ReturnType<IoAdapter['createIOServer']>;
+
+/** engine.io's stand-in response of a WebSocket upgrade; it holds the request until the TCP socket closes. */
+interface UpgradeResponse {
+  req?: IncomingMessage;
+}
+
+/**
+ * Lets go of each connection's HTTP request once socket.io has read what it needs from it, as
+ * socket.io's own performance guide advises: the request (headers, raw headers, parser state) is
+ * otherwise kept for the whole life of the connection, a few KB per idle socket. engine.io keeps it
+ * twice: on its socket (`request`) and, for a WebSocket upgrade, on the response it makes up for the
+ * middlewares, which a `close` listener of the TCP socket holds.
+ *
+ * - The upgrade's response is only written to by middlewares, before the WebSocket handshake's
+ *   headers go out (engine.io's `headers` event): after that its request can go.
+ * - socket.io builds `socket.handshake` (headers, query, address, auth) from the request when the
+ *   client joins a namespace; the gateway reads only the handshake, so the request goes then.
+ *
+ * `upgrading` is called from an engine.io middleware with each WebSocket upgrade and its response.
+ */
+export function releaseHandshakeRequests(server: IoServer): {
+  upgrading(req: IncomingMessage, res: object): void;
+} {
+  const upgrades = new WeakMap<IncomingMessage, UpgradeResponse>();
+  server.engine.on('headers', (_headers: unknown, req: IncomingMessage) => {
+    const res = upgrades.get(req);
+    if (res) res.req = undefined;
+  });
+  server.on('connection', (socket) => {
+    (socket.conn as { request?: unknown }).request = undefined;
+  });
+  return {
+    upgrading(req, res) {
+      upgrades.set(req, res as UpgradeResponse);
+    },
+  };
+}
