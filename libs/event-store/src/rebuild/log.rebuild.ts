@@ -28,21 +28,24 @@ export async function rebuildLog(sql: Sql, run: RebuildRun): Promise<RebuildResu
   await dropFreshTables(sql);
   try {
     const renames = await createFreshTables(sql);
-    // Each story's live version says when it is complete, so that it can be written out and forgotten;
-    // a wrong one (a damaged projection) only makes that happen earlier or later.
-    const live = await sql.query<{ id: string; version: number }>(
-      'SELECT id, version FROM stories',
+    // Each story's last version in the log says when it is complete, so that it can be written out
+    // and forgotten. Taken from the log, not the live projection: a story the projection lacks or has
+    // behind (empty, damaged) would otherwise be written out and read back after every page, all its
+    // rows each time, which grows with the square of its events. Commits after this only move a story
+    // past its head, and it is read back once.
+    const heads = await sql.query<{ id: string; version: number; events: number }>(
+      'SELECT story_id AS id, max(version) AS version, count(*)::int AS events FROM events GROUP BY story_id',
     );
-    const [{ n }] = await sql.query<{ n: string }>('SELECT count(*) AS n FROM events');
     const folder = new ProjectionFolder(
       FRESH_PROJECTIONS,
-      new Map(live.map((s) => [s.id, s.version])),
+      new Map(heads.map((s) => [s.id, s.version])),
     );
+    const n = heads.reduce((sum, s) => sum + s.events, 0);
     const report = (phase: RebuildProgress['phase']) =>
       run.progress.report({
         phase,
         events: folder.events,
-        totalEvents: Math.max(Number(n), folder.events),
+        totalEvents: Math.max(n, folder.events),
         stories: folder.stories,
       });
 

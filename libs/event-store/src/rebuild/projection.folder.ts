@@ -38,8 +38,9 @@ export class ProjectionFolder {
 
   /**
    * @param tables where rows are written and read back from
-   * @param heads each story's version when the rebuild began; a story without one is written out
-   *   after every run of events
+   * @param heads each story's last version in the log when the rebuild began; a story without one
+   *   (opened since) is written out after every run of events. A head short of the log costs a write
+   *   and a read-back of all the story's rows per run, which grows with the square of its events.
    */
   constructor(
     private readonly tables: ProjectionTables,
