@@ -1,5 +1,6 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { setTimeout as delay } from 'node:timers/promises';
+import { expectEventually } from '@livefeed/common/testing';
 import { workload } from '../support/livefeed';
 import { NatsCluster } from '../support/nats-cluster';
 import { RoundRobinProxy } from '../support/round-robin-proxy';
@@ -32,6 +33,9 @@ describe('a three-node NATS cluster with R3 streams, one node SIGKILLed and rest
     const ingests = [await fault.ingest(env), await fault.ingest(env)];
     const gateways = [await fault.gateway(env), await fault.gateway(env)];
     const jsm = await jetstreamManager(fault.world.nc);
+    // Each gateway's ordered consumer (R1, in memory) lives on one node, any of the three: have the
+    // node that will die hold one, so that a gateway connected elsewhere loses its feed silently.
+    await leadReportsFromAFeedNode();
     const reportsStream = await jsm.streams.info(fault.world.subjects.reportsStream);
     const eventsStream = await jsm.streams.info(fault.world.subjects.eventsStream);
     expect([reportsStream.config.num_replicas, eventsStream.config.num_replicas]).toEqual([3, 3]);
@@ -48,6 +52,7 @@ describe('a three-node NATS cluster with R3 streams, one node SIGKILLed and rest
     // The node that leads the reports stream: the hardest one to lose.
     const leader = (await jsm.streams.info(fault.world.subjects.reportsStream)).cluster?.leader;
     expect(leader).toMatch(/^n\d$/);
+    const feedsOnKilled = await feedConsumersOn(leader!);
     const outage = (async () => {
       await cluster!.kill(leader!);
       const downAt = Date.now();
@@ -65,6 +70,11 @@ describe('a three-node NATS cluster with R3 streams, one node SIGKILLed and rest
 
     const figures = await fault.check('a NATS cluster node (the stream leader) SIGKILLed', {
       killed: leader,
+      feedsOnKilled,
+      // Feeds that noticed their consumer had died with the node and made a new one.
+      feedsRecreated: gateways
+        .flatMap((g) => g.lines)
+        .filter((l) => /missed \d+ heartbeats/.test(l)).length,
       downMs,
       newLeader: after.cluster?.leader,
       health,
@@ -75,3 +85,29 @@ describe('a three-node NATS cluster with R3 streams, one node SIGKILLed and rest
     for (const p of [...ingests, ...gateways]) expect(p.child.exitCode).toBeNull();
   });
 });
+
+/** Asks the reports stream's leader to step down until it is a node that holds a gateway's feed. */
+async function leadReportsFromAFeedNode(): Promise<void> {
+  const { reportsStream, eventsStream } = fault.world.subjects;
+  const jsm = await jetstreamManager(fault.world.nc);
+  await expectEventually(
+    async () => {
+      const feeds = await jsm.consumers.list(eventsStream).next();
+      const feedNodes = feeds.map((c) => c.cluster?.leader);
+      const leader = (await jsm.streams.info(reportsStream)).cluster?.leader;
+      if (feeds.length > 0 && feedNodes.includes(leader)) return;
+      await fault.world.nc
+        .request(`$JS.API.STREAM.LEADER.STEPDOWN.${reportsStream}`, undefined, { timeout: 5_000 })
+        .catch(() => undefined);
+      throw new Error(`${reportsStream} is led by ${leader}, the feeds are on ${feedNodes.join()}`);
+    },
+    { timeoutMs: 60_000, intervalMs: 1_000 },
+  );
+}
+
+/** How many of the events stream's consumers (the gateways' feeds) live on `node`. */
+async function feedConsumersOn(node: string): Promise<number> {
+  const jsm = await jetstreamManager(fault.world.nc);
+  const consumers = await jsm.consumers.list(fault.world.subjects.eventsStream).next();
+  return consumers.filter((c) => c.cluster?.leader === node).length;
+}

@@ -40,6 +40,13 @@ export interface EventFeedPosition {
 export type EventHandler = (event: StoryEvent, position: EventFeedPosition) => void;
 
 /**
+ * How often the server must show the consumer is alive while there is nothing to deliver. A
+ * consumer silent for 2 of these (checked as often) is taken for dead: a stall lasts 4–6 s, and a
+ * false alarm costs one new consumer at the cursor, nothing lost or repeated.
+ */
+const IDLE_HEARTBEAT_MS = 2_000;
+
+/**
  * Reads `<root>.events.>` with an ordered consumer: every event once, in stream order, no acks.
  *
  * nats.js recreates an ordered consumer by itself after a gap or when it went missing, at the
@@ -47,6 +54,14 @@ export type EventHandler = (event: StoryEvent, position: EventFeedPosition) => v
  * was deleted and recreated: the new stream counts from 1 again, so resuming "after 5,000" would
  * skip its first 5,000 events. So the feed aborts on a missing stream or consumer and restarts
  * itself, comparing the stream's creation time to tell a restart from a new stream.
+ *
+ * On a cluster the ordered consumer is an R1 in-memory consumer on one node, any of the stream's
+ * (the server picks), not necessarily the node the connection is on. When that node dies, the
+ * consumer dies with it, silently: the connection stays up, nothing is delivered and nothing is
+ * reported. Only its idle heartbeats stop, and nats.js notices that after 2 of them were missed
+ * (15 s apart by default: 30–45 s of a deaf gateway, more when its recovery's first consumer info
+ * fails during the election). So the feed asks for a heartbeat every {@link IDLE_HEARTBEAT_MS} and,
+ * when two are missed, ends the session itself: the next one makes a new consumer at the cursor.
  */
 export class EventFeed {
   private readonly js: JetStreamClient;
@@ -103,9 +118,11 @@ export class EventFeed {
       const messages = await consumer.consume({
         callback: (msg) => this.deliver(msg),
         abort_on_missing_resource: true,
+        idle_heartbeat: IDLE_HEARTBEAT_MS,
         ...(this.options.maxMessages ? { max_messages: this.options.maxMessages } : {}),
       });
       this.messages = messages;
+      const silence = this.closeWhenSilent(messages);
       if (this.sessions.stopping) {
         await messages.close();
         return;
@@ -113,11 +130,34 @@ export class EventFeed {
       ready();
       // `closed()` resolves with the error that ended the consumer, if any.
       const ended = await messages.closed();
-      if (ended && !this.sessions.stopping) throw ended;
+      if (this.sessions.stopping) return;
+      if (ended) throw ended;
+      if (silence.missed > 0)
+        throw new Error(
+          `the ordered consumer missed ${silence.missed} heartbeats (its node died?): ` +
+            `making a new one at stream sequence ${this.nextSeq ?? 'start'}`,
+        );
     } finally {
       // Else each restart leaves an idle consumer on the server for its 5-minute inactivity threshold.
       void consumer.delete().catch(() => undefined);
     }
+  }
+
+  /**
+   * Closes `messages` at the first "heartbeats missed" (nats.js would only check whether the dead
+   * consumer exists, and wait): returns how many were missed, 0 while none were.
+   */
+  private closeWhenSilent(messages: ConsumerMessages): { missed: number } {
+    const silence = { missed: 0 };
+    void (async () => {
+      for await (const status of messages.status()) {
+        if (status.type !== 'heartbeats_missed') continue;
+        silence.missed = status.count;
+        await messages.close();
+        return;
+      }
+    })().catch((error: unknown) => this.report(error, 'consume'));
+    return silence;
   }
 
   /** Where the next ordered consumer starts, given the stream as it is now. */
