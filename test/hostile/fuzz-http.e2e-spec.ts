@@ -8,13 +8,12 @@ import {
   expectAlive,
   FUZZ,
   fuzzCases,
-  hostileStack,
+  hostileStackOfFile,
   inParallel,
   PUBLISHER_TOKEN,
   readerToken,
   request,
   scaled,
-  type HostileStack,
 } from '../support/hostile';
 
 /**
@@ -28,28 +27,18 @@ jest.setTimeout(scaled(120_000, CASES, 10));
 
 const SECRET_TITLE = 'VAULT-TITLE-7f3a';
 const SECRET_BODY = 'VAULT-BODY-91c2';
-let stack: HostileStack;
-
-beforeAll(async () => {
-  stack = await hostileStack();
-  await stack.file('open-1', report('o1', 'story.opened', { title: 'Open story' }));
-  await stack.file('open-1', report('o2', 'entry.posted', { entryId: 'e1', body: '<p>one</p>' }));
-  await stack.file(
-    'vault',
-    report('v1', 'story.opened', { title: SECRET_TITLE, visibility: 'private' }),
-  );
-  await stack.file(
-    'vault',
-    report('v2', 'entry.posted', { entryId: 'e1', body: `<p>${SECRET_BODY}</p>` }),
-  );
+const report = (id: string, type: string, data: object) => ({
+  id,
+  type,
+  author: 'desk:fuzz',
+  data,
 });
-afterAll(async () => {
-  await stack?.close();
-});
-
-function report(id: string, type: string, data: object) {
-  return { id, type, author: 'desk:fuzz', data };
-}
+const stack = hostileStackOfFile([
+  ['open-1', report('o1', 'story.opened', { title: 'Open story' })],
+  ['open-1', report('o2', 'entry.posted', { entryId: 'e1', body: '<p>one</p>' })],
+  ['vault', report('v1', 'story.opened', { title: SECRET_TITLE, visibility: 'private' })],
+  ['vault', report('v2', 'entry.posted', { entryId: 'e1', body: `<p>${SECRET_BODY}</p>` })],
+]);
 
 const storyId = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom('open-1', 'vault', 'ghost', 'fz-new') },

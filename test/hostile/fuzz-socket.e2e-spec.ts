@@ -8,10 +8,10 @@ import {
   expectAlive,
   FUZZ,
   fuzzCases,
-  hostileStack,
+  hostileStackOfFile,
   inParallel,
+  report,
   scaled,
-  type HostileStack,
 } from '../support/hostile';
 
 /**
@@ -24,26 +24,10 @@ const CASES = fuzzCases(0.15);
 jest.setTimeout(scaled(120_000, CASES, 60));
 
 const MAX_MESSAGE = 16 * 1024;
-let stack: HostileStack;
-
-beforeAll(async () => {
-  stack = await hostileStack();
-  await stack.file('open-1', {
-    id: 'o1',
-    type: 'story.opened',
-    author: 'a',
-    data: { title: 'Open' },
-  });
-  await stack.file('vault', {
-    id: 'v1',
-    type: 'story.opened',
-    author: 'a',
-    data: { title: 'VAULT-TITLE', visibility: 'private' },
-  });
-});
-afterAll(async () => {
-  await stack?.close();
-});
+const stack = hostileStackOfFile([
+  ['open-1', report('o1', 'story.opened', { title: 'Open' })],
+  ['vault', report('v1', 'story.opened', { title: 'VAULT-TITLE', visibility: 'private' })],
+]);
 
 const payload: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 4, arbitrary: hostileValue },
@@ -272,12 +256,13 @@ it(`answers ${CASES} hostile socket.io messages by the protocol, and nobody is h
   // A few more after the storm, so that even a short run proves the sentinel still gets them.
   for (let k = 0; k < 3; k++) {
     posted += 1;
-    await stack.file('open-1', {
-      id: `live-${posted}`,
-      type: 'entry.posted',
-      author: 'a',
-      data: { entryId: `live-${posted}`, body: `<p>${posted}</p>` },
-    });
+    await stack.file(
+      'open-1',
+      report(`live-${posted}`, 'entry.posted', {
+        entryId: `live-${posted}`,
+        body: `<p>${posted}</p>`,
+      }),
+    );
   }
   expect(failures.slice(0, 10)).toEqual([]);
   for (const client of pool) {

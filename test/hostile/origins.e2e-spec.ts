@@ -1,6 +1,6 @@
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
-import { answerProblems, hostileStack, request, type HostileStack } from '../support/hostile';
+import { answerProblems, hostileStackOfFile, report, request } from '../support/hostile';
 
 /**
  * With LIVEFEED_ALLOWED_ORIGINS set, browsers of other sites cannot open a socket (docs/security.md,
@@ -20,19 +20,8 @@ const FOREIGN = [
   'https://news.examplf',
   'file://',
 ];
-let stack: HostileStack;
-
-beforeAll(async () => {
-  stack = await hostileStack({ LIVEFEED_ALLOWED_ORIGINS: `${ALLOWED}, https://other.example` });
-  await stack.file('open-1', {
-    id: 'o1',
-    type: 'story.opened',
-    author: 'a',
-    data: { title: 'Open' },
-  });
-});
-afterAll(async () => {
-  await stack?.close();
+const stack = hostileStackOfFile([['open-1', report('o1', 'story.opened', { title: 'Open' })]], {
+  LIVEFEED_ALLOWED_ORIGINS: `${ALLOWED}, https://other.example`,
 });
 
 const viaClient = (origin: string, transport: 'websocket' | 'polling') =>

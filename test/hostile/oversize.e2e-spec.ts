@@ -3,33 +3,20 @@ import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import { expectEventually } from '@livefeed/common/testing';
 import {
+  type Answer,
   answerProblems,
   expectAlive,
-  hostileStack,
+  hostileStackOfFile,
   PUBLISHER_TOKEN,
+  report,
   request,
-  type Answer,
-  type HostileStack,
 } from '../support/hostile';
 
 /** Oversize and deeply nested input on every way in (docs/security.md, "Limits"). */
 jest.setTimeout(120_000);
 
 const KIB = 1024;
-let stack: HostileStack;
-
-beforeAll(async () => {
-  stack = await hostileStack();
-  await stack.file('big', {
-    id: 'big-open',
-    type: 'story.opened',
-    author: 'a',
-    data: { title: 'Big' },
-  });
-});
-afterAll(async () => {
-  await stack?.close();
-});
+const stack = hostileStackOfFile([['big', report('big-open', 'story.opened', { title: 'Big' })]]);
 
 const auth = { authorization: `Bearer ${PUBLISHER_TOKEN}`, 'content-type': 'application/json' };
 const post = (body: string | Buffer, path = '/api/stories/big/reports') =>

@@ -4,6 +4,7 @@ import jwt from 'jsonwebtoken';
 import { HTTP_ERROR_STATUS } from '@livefeed/common';
 import { AppFleet, type AppProcess } from './processes';
 import { isolatedWorld } from './livefeed';
+import { sharedByFile } from './shared-by-file';
 
 /** Fixed secrets of the hostile suites (none of them is a real one). */
 export const PUBLISHER_TOKEN = 'hostile-publisher-token-4f1c9a';
@@ -76,6 +77,28 @@ export async function hostileStack(env: Record<string, string> = {}) {
   };
 }
 export type HostileStack = Awaited<ReturnType<typeof hostileStack>>;
+
+/** A report as the suites file them (author `a`). */
+export const report = (id: string, type: string, data: Record<string, unknown>) => ({
+  id,
+  type,
+  author: 'a',
+  data,
+});
+
+/**
+ * The spec file's hostileStack: started before its cases with `reports` filed in order (story id,
+ * report), closed after them.
+ */
+export const hostileStackOfFile = (
+  reports: readonly (readonly [storyId: string, report: object])[],
+  env: Record<string, string> = {},
+): HostileStack =>
+  sharedByFile(async () => {
+    const stack = await hostileStack(env);
+    for (const [storyId, r] of reports) await stack.file(storyId, r);
+    return stack;
+  });
 
 /** JSON log lines of a process (other lines, such as stack traces, are skipped). */
 export function logEntries(
