@@ -1,6 +1,7 @@
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import { answerProblems, hostileStackOfFile, report, request } from '../support/hostile';
+import { connectsFrom } from '../support/socket-origin';
 
 /**
  * With LIVEFEED_ALLOWED_ORIGINS set, browsers of other sites cannot open a socket (docs/security.md,
@@ -25,23 +26,7 @@ const stack = hostileStackOfFile([['open-1', report('o1', 'story.opened', { titl
 });
 
 const viaClient = (origin: string, transport: 'websocket' | 'polling') =>
-  new Promise<boolean>((resolve) => {
-    const socket = io(stack.gateway.url, {
-      transports: [transport],
-      extraHeaders: { origin },
-      reconnection: false,
-      forceNew: true,
-      timeout: 10_000,
-    });
-    socket.once('connect', () => {
-      socket.close();
-      resolve(true);
-    });
-    socket.once('connect_error', () => {
-      socket.close();
-      resolve(false);
-    });
-  });
+  connectsFrom(stack.gateway.url, origin, [transport], 10_000);
 
 const handshake = (origin: string) =>
   request(stack.gateway.url, { path: '/socket.io/?EIO=4&transport=polling', headers: { origin } });
