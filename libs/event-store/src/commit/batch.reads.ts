@@ -1,13 +1,8 @@
 import type { Rejection, RejectionCode, Report, StoryEvent } from '@livefeed/domain';
 import type { Sql } from '../postgres/pool';
 import { isoFromJson } from '../postgres/timestamps';
-import {
-  EVENT_COLUMNS,
-  rowsByStory,
-  toStoryEvent,
-  type EventRow,
-  type ProjectionRowsJson,
-} from '../rows';
+import { EVENT_COLUMNS, rowsByStory, toStoryEvent } from '../rows';
+import type { EventRow, ProjectionRowsJson } from '../rows';
 import type { LoadedStory } from './story.workspace';
 
 /** A report decided before: its first outcome stands (docs/protocol.md, "Reports in"). */

@@ -2,13 +2,8 @@ import type { StoryEvent } from '@livefeed/domain';
 import { writeProjections, type ProjectionTables } from '../commit/batch.writes';
 import { StoryWorkspace, type LoadedStory, type StoryChanges } from '../commit/story.workspace';
 import type { Sql } from '../postgres/pool';
-import {
-  EVENT_COLUMNS,
-  rowsByStory,
-  toStoryEvent,
-  type EventRow,
-  type ProjectionRowsJson,
-} from '../rows';
+import { EVENT_COLUMNS, rowsByStory, toStoryEvent } from '../rows';
+import type { EventRow, ProjectionRowsJson } from '../rows';
 
 /** Rows per statement when writing out: bounds the JSON documents a huge story makes. */
 const ROWS_PER_WRITE = 5_000;
