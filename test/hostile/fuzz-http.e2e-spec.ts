@@ -6,14 +6,13 @@ import {
   answerProblems,
   errorLines,
   expectAlive,
-  FUZZ,
-  fuzzCases,
+  fuzzSuite,
   hostileStackOfFile,
   inParallel,
   PUBLISHER_TOKEN,
   readerToken,
   request,
-  scaled,
+  sampleCases,
 } from '../support/hostile';
 
 /**
@@ -22,8 +21,7 @@ import {
  * private story's content never in an answer without a grant, every report the write API queued
  * decided exactly once, and both processes up without an error logged.
  */
-const CASES = fuzzCases(0.35);
-jest.setTimeout(scaled(120_000, CASES, 10));
+const CASES = fuzzSuite(0.35, 10);
 
 const SECRET_TITLE = 'VAULT-TITLE-7f3a';
 const SECRET_BODY = 'VAULT-BODY-91c2';
@@ -187,8 +185,7 @@ const httpCase = fc.oneof(
 type HttpCase = typeof httpCase extends fc.Arbitrary<infer T> ? T : never;
 
 it(`answers ${CASES} hostile requests without a 5xx, each error in the one error body`, async () => {
-  const cases = fc.sample(httpCase, { numRuns: CASES, seed: FUZZ.seed });
-  console.log(`fuzz-http: ${cases.length} cases, seed ${FUZZ.seed} (LIVEFEED_FUZZ_SEED)`);
+  const cases = sampleCases('fuzz-http', httpCase, CASES);
   const agents = {
     ingest: new http.Agent({ keepAlive: true, maxSockets: 4 }),
     gateway: new http.Agent({ keepAlive: true, maxSockets: 4 }),

@@ -1,12 +1,6 @@
 import { expectEventually } from '@livefeed/common/testing';
-import {
-  at,
-  commitHeldInFlight,
-  items,
-  openTestStore,
-  r,
-  type TestStore,
-} from '../testing/store.fixture';
+import { at, commitHeldInFlight, items, openTestStore, r } from '../testing/store.fixture';
+import type { TestStore } from '../testing/store.fixture';
 
 // The reads the operator CLI needs beside the apps' own: many outcomes at once, and the head of
 // the whole log where a tail starts.

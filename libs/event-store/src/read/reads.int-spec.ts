@@ -3,14 +3,8 @@ import { fold, type StoryEvent } from '@livefeed/domain';
 import { createPool } from '../postgres/pool';
 import { EventStore } from '../event-store';
 import type { BatchResult } from '../event-store.types';
-import {
-  at,
-  commitHeldInFlight,
-  items,
-  openTestStore,
-  r,
-  type TestStore,
-} from '../testing/store.fixture';
+import { at, commitHeldInFlight, items, openTestStore, r } from '../testing/store.fixture';
+import type { TestStore } from '../testing/store.fixture';
 
 let t: TestStore;
 beforeAll(async () => {
