@@ -23,6 +23,15 @@ export function summaryOf(result: CliResult): Record<string, unknown> {
   return JSON.parse(last) as Record<string, unknown>;
 }
 
+/**
+ * The `--json` summary of `publish` or `import` (docs/cli.md): nothing broken or rejected, every
+ * line accepted and none pending unless said otherwise.
+ */
+export const filingSummary = (
+  published: number,
+  { accepted = published, pending = 0 }: { accepted?: number; pending?: number } = {},
+) => ({ published, broken: [], accepted, rejected: {}, pending });
+
 /** A running `livefeed` process, its output gathered as it comes. */
 export class CliProcess {
   stdout = '';

@@ -3,9 +3,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { expectEventually, uniqueName } from '@livefeed/common/testing';
 import { PrivateNatsServer } from '@livefeed/messaging/testing/private-nats-server';
 import { type Follower, Followers } from '../support/followers';
-import { isolatedWorld, type RawReport } from '../support/livefeed';
+import { isolatedWorld, type RawReport, workload } from '../support/livefeed';
 import { AppFleet, type AppProcess } from '../support/processes';
 import { PrivatePostgres } from '../support/private-postgres';
+import { sharedByFile } from '../support/shared-by-file';
 import { checkFaults, type FaultFigures } from './fault.checker';
 
 const enc = new TextEncoder();
@@ -107,6 +108,22 @@ export async function faultWorld({ natsUrl }: { natsUrl?: string } = {}) {
         { timeoutMs: 30_000, intervalMs: 100 },
       );
     },
+    /**
+     * `workload(prefix, stories, reports / stories)` under way: its stories opened, each followed
+     * by `readersPerStory` readers at `url`, all settled. Returns the whole workload (its first
+     * `stories` reports are the openings).
+     */
+    async followedWorkload(
+      url: string,
+      { prefix, stories, reports, readersPerStory = 1 }: WorkloadShape,
+    ): Promise<RawReport[]> {
+      const all = workload(prefix, stories, reports / stories);
+      await fault.openStories(all.slice(0, stories));
+      for (let s = 0; s < stories; s++)
+        for (let r = 0; r < readersPerStory; r++) fault.follow(url, `${prefix}-${s}`);
+      await fault.settle();
+      return all;
+    },
     async outcomes(): Promise<{ decided: number; rejected: number }> {
       const rows = await world.sql<{ n: string; r: string }>(
         `SELECT count(*) AS n, count(*) FILTER (WHERE status = 'rejected') AS r FROM report_outcomes`,
@@ -176,6 +193,19 @@ export async function faultWorld({ natsUrl }: { natsUrl?: string } = {}) {
 }
 
 export type FaultWorld = Awaited<ReturnType<typeof faultWorld>>;
+
+interface WorkloadShape {
+  readonly prefix: string;
+  readonly stories: number;
+  readonly reports: number;
+  readonly readersPerStory?: number;
+}
+
+/**
+ * The spec file's fault world (a private PostgreSQL and nats-server of its own): started before its
+ * cases, closed after them.
+ */
+export const faultWorldOfFile = (): FaultWorld => sharedByFile(() => faultWorld());
 
 /** `/health` of an app: its status, and which probes are down (docs/protocol.md, "HTTP"). */
 export async function healthOf(p: AppProcess): Promise<string> {

@@ -4,7 +4,7 @@ import { workload } from '../support/livefeed';
 import type { AppProcess } from '../support/processes';
 import { RoundRobinProxy } from '../support/round-robin-proxy';
 import { clean, sized } from './fault.checker';
-import { type FaultWorld, faultWorld, metric } from './fault.world';
+import { faultWorldOfFile, metric } from './fault.world';
 
 jest.setTimeout(sized(180_000, 900_000));
 
@@ -12,16 +12,10 @@ const STORIES = 10;
 const SUBSCRIBERS = sized(200, 2_000);
 const REPORTS = sized(1_000, 6_000);
 
-let fault: FaultWorld;
 let proxy: RoundRobinProxy | undefined;
-
-beforeAll(async () => {
-  fault = await faultWorld();
-});
-afterAll(async () => {
-  await proxy?.close();
-  await fault?.close();
-});
+// Before the world's own hook, so that the proxy goes first (hooks run in the order declared).
+afterAll(() => proxy?.close());
+const fault = faultWorldOfFile();
 
 /** PostgreSQL's own count of what this database was asked (the whole cluster is the test's). */
 async function databaseStats(): Promise<{ xacts: number; tuples: number }> {

@@ -1,9 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { workload } from '../support/livefeed';
 import type { AppProcess } from '../support/processes';
 import { RoundRobinProxy } from '../support/round-robin-proxy';
 import { clean, sized } from './fault.checker';
-import { type FaultWorld, faultWorld } from './fault.world';
+import { faultWorldOfFile } from './fault.world';
 
 jest.setTimeout(sized(240_000, 900_000));
 
@@ -12,16 +11,10 @@ const REPORTS = sized(3_000, 50_000);
 const READERS_PER_STORY = sized(2, 1);
 const KILL_EVERY_MS = sized(1_500, 3_000);
 
-let fault: FaultWorld;
 let proxy: RoundRobinProxy | undefined;
-
-beforeAll(async () => {
-  fault = await faultWorld();
-});
-afterAll(async () => {
-  await proxy?.close();
-  await fault?.close();
-});
+// Before the world's own hook, so that the proxy goes first (hooks run in the order declared).
+afterAll(() => proxy?.close());
+const fault = faultWorldOfFile();
 
 describe('two ingest processes, one of them SIGKILLed every few seconds, two gateways serving readers', () => {
   it('loses no report, doubles none, keeps every story gapless and in filing order', async () => {
@@ -29,11 +22,12 @@ describe('two ingest processes, one of them SIGKILLed every few seconds, two gat
     const gateways = await Promise.all([fault.gateway(), fault.gateway()]);
     proxy = new RoundRobinProxy(gateways.map((g) => g.port));
     await proxy.start();
-    const reports = workload('k', STORIES, REPORTS / STORIES);
-    await fault.openStories(reports.slice(0, STORIES));
-    for (let s = 0; s < STORIES; s++)
-      for (let r = 0; r < READERS_PER_STORY; r++) fault.follow(proxy.url, `k-${s}`);
-    await fault.settle();
+    const reports = await fault.followedWorkload(proxy.url, {
+      prefix: 'k',
+      stories: STORIES,
+      reports: REPORTS,
+      readersPerStory: READERS_PER_STORY,
+    });
 
     const started = Date.now();
     const filing = fault.file(reports.slice(STORIES), {

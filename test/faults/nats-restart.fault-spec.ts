@@ -1,7 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { workload } from '../support/livefeed';
 import { clean, sized } from './fault.checker';
-import { type FaultWorld, faultWorld, metric, watchHealth } from './fault.world';
+import { faultWorldOfFile, metric, watchHealth } from './fault.world';
 
 jest.setTimeout(sized(120_000, 600_000));
 
@@ -9,24 +8,18 @@ const STORIES = 20;
 const REPORTS = sized(1_000, 10_000);
 const OUTAGE_MS = sized(3_000, 15_000);
 
-let fault: FaultWorld;
-
-beforeAll(async () => {
-  fault = await faultWorld();
-});
-afterAll(async () => {
-  await fault?.close();
-});
+const fault = faultWorldOfFile();
 
 describe('NATS restarted while reports flow in and readers are fanned out to', () => {
   it('recovers by itself, says so on /health, rejects nothing, loses nothing', async () => {
     const ingest = await fault.ingest();
     const gateway = await fault.gateway();
-    const reports = workload('n', STORIES, REPORTS / STORIES);
-    await fault.openStories(reports.slice(0, STORIES));
-    for (let s = 0; s < STORIES; s++)
-      for (let r = 0; r < 3; r++) fault.follow(gateway.url, `n-${s}`);
-    await fault.settle();
+    const reports = await fault.followedWorkload(gateway.url, {
+      prefix: 'n',
+      stories: STORIES,
+      reports: REPORTS,
+      readersPerStory: 3,
+    });
 
     // Filing goes on through the outage: each report is retried until JetStream acknowledges it.
     const filing = fault.file(reports.slice(STORIES), { perSecond: sized(250, 500) });

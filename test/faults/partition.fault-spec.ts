@@ -3,7 +3,7 @@ import { defaultGatewayOptions } from '../../apps/gateway/src/config/gateway.opt
 import { storyScript } from '../support/livefeed';
 import { TcpProxy } from '../support/tcp-proxy';
 import { clean, sized } from './fault.checker';
-import { type FaultWorld, faultWorld, metric } from './fault.world';
+import { faultWorldOfFile, metric } from './fault.world';
 
 jest.setTimeout(120_000);
 
@@ -11,16 +11,10 @@ const READERS = sized(20, 200);
 const CUT_OFF = 5;
 const { pingIntervalMs, pingTimeoutMs } = defaultGatewayOptions();
 
-let fault: FaultWorld;
 let proxy: TcpProxy | undefined;
-
-beforeAll(async () => {
-  fault = await faultWorld();
-});
-afterAll(async () => {
-  await proxy?.cut();
-  await fault?.close();
-});
+// Before the world's own hook, so that the proxy goes first (hooks run in the order declared).
+afterAll(() => proxy?.cut());
+const fault = faultWorldOfFile();
 
 describe('readers silently cut off from a gateway (a path that stops forwarding)', () => {
   it('are reaped within the ping window while the others go on unaffected', async () => {

@@ -1,7 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { workload } from '../support/livefeed';
 import { clean, sized } from './fault.checker';
-import { type FaultWorld, faultWorld, watchHealth } from './fault.world';
+import { faultWorldOfFile, watchHealth } from './fault.world';
 
 jest.setTimeout(sized(120_000, 600_000));
 
@@ -9,14 +8,7 @@ const STORIES = 20;
 const REPORTS = sized(1_000, 10_000);
 const OUTAGE_MS = sized(3_000, 15_000);
 
-let fault: FaultWorld;
-
-beforeAll(async () => {
-  fault = await faultWorld();
-});
-afterAll(async () => {
-  await fault?.close();
-});
+const fault = faultWorldOfFile();
 
 /** Reads every story over REST until `stop`, and counts the statuses it was answered with. */
 async function readWhile(base: string, stop: Promise<unknown>): Promise<Record<string, number>> {
@@ -37,10 +29,11 @@ describe('PostgreSQL restarted while reports flow in and readers read', () => {
   it('recovers by itself, says so on /health, rejects nothing, loses nothing', async () => {
     const ingest = await fault.ingest();
     const gateway = await fault.gateway();
-    const reports = workload('p', STORIES, REPORTS / STORIES);
-    await fault.openStories(reports.slice(0, STORIES)); // every story opened
-    for (let s = 0; s < STORIES; s++) fault.follow(gateway.url, `p-${s}`);
-    await fault.settle();
+    const reports = await fault.followedWorkload(gateway.url, {
+      prefix: 'p',
+      stories: STORIES,
+      reports: REPORTS,
+    });
 
     const filing = fault.file(reports.slice(STORIES), { perSecond: sized(250, 500) });
     await delay(1000);

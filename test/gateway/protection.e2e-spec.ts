@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
-import { io } from 'socket.io-client';
 import WebSocket from 'ws';
+import { connectsFrom } from '../support/socket-origin';
 import { expectEventually, GatewayHarness, SECRET, type Ack } from './gateway.harness';
 
 jest.setTimeout(60_000);
@@ -200,23 +200,7 @@ describe('protection', () => {
 
   describe('origins', () => {
     const connectFrom = (origin: string, transports: string[]) =>
-      new Promise<boolean>((resolve) => {
-        const socket = io(h.url(), {
-          transports,
-          extraHeaders: { origin },
-          reconnection: false,
-          forceNew: true,
-          timeout: 5000,
-        });
-        socket.once('connect', () => {
-          socket.close();
-          resolve(true);
-        });
-        socket.once('connect_error', () => {
-          socket.close();
-          resolve(false);
-        });
-      });
+      connectsFrom(h.url(), origin, transports, 5000);
 
     it.each([['websocket'], ['polling']])(
       'refuses a foreign origin over %s and admits a listed one',

@@ -6,15 +6,13 @@ import {
   answerProblems,
   errorLines,
   expectAlive,
-  FUZZ,
-  fuzzCases,
-  hostileStack,
+  fuzzSuite,
+  hostileStackOfFile,
   inParallel,
   PUBLISHER_TOKEN,
   readerToken,
   request,
-  scaled,
-  type HostileStack,
+  sampleCases,
 } from '../support/hostile';
 
 /**
@@ -23,33 +21,22 @@ import {
  * private story's content never in an answer without a grant, every report the write API queued
  * decided exactly once, and both processes up without an error logged.
  */
-const CASES = fuzzCases(0.35);
-jest.setTimeout(scaled(120_000, CASES, 10));
+const CASES = fuzzSuite(0.35, 10);
 
 const SECRET_TITLE = 'VAULT-TITLE-7f3a';
 const SECRET_BODY = 'VAULT-BODY-91c2';
-let stack: HostileStack;
-
-beforeAll(async () => {
-  stack = await hostileStack();
-  await stack.file('open-1', report('o1', 'story.opened', { title: 'Open story' }));
-  await stack.file('open-1', report('o2', 'entry.posted', { entryId: 'e1', body: '<p>one</p>' }));
-  await stack.file(
-    'vault',
-    report('v1', 'story.opened', { title: SECRET_TITLE, visibility: 'private' }),
-  );
-  await stack.file(
-    'vault',
-    report('v2', 'entry.posted', { entryId: 'e1', body: `<p>${SECRET_BODY}</p>` }),
-  );
+const report = (id: string, type: string, data: object) => ({
+  id,
+  type,
+  author: 'desk:fuzz',
+  data,
 });
-afterAll(async () => {
-  await stack?.close();
-});
-
-function report(id: string, type: string, data: object) {
-  return { id, type, author: 'desk:fuzz', data };
-}
+const stack = hostileStackOfFile([
+  ['open-1', report('o1', 'story.opened', { title: 'Open story' })],
+  ['open-1', report('o2', 'entry.posted', { entryId: 'e1', body: '<p>one</p>' })],
+  ['vault', report('v1', 'story.opened', { title: SECRET_TITLE, visibility: 'private' })],
+  ['vault', report('v2', 'entry.posted', { entryId: 'e1', body: `<p>${SECRET_BODY}</p>` })],
+]);
 
 const storyId = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom('open-1', 'vault', 'ghost', 'fz-new') },
@@ -198,8 +185,7 @@ const httpCase = fc.oneof(
 type HttpCase = typeof httpCase extends fc.Arbitrary<infer T> ? T : never;
 
 it(`answers ${CASES} hostile requests without a 5xx, each error in the one error body`, async () => {
-  const cases = fc.sample(httpCase, { numRuns: CASES, seed: FUZZ.seed });
-  console.log(`fuzz-http: ${cases.length} cases, seed ${FUZZ.seed} (LIVEFEED_FUZZ_SEED)`);
+  const cases = sampleCases('fuzz-http', httpCase, CASES);
   const agents = {
     ingest: new http.Agent({ keepAlive: true, maxSockets: 4 }),
     gateway: new http.Agent({ keepAlive: true, maxSockets: 4 }),

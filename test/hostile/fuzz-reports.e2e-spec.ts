@@ -1,10 +1,16 @@
-import fc from 'fast-check';
 import { jetstream } from '@nats-io/jetstream';
 import { expectEventually } from '@livefeed/common/testing';
 import { AppFleet, type AppProcess } from '../support/processes';
 import { isolatedWorld } from '../support/livefeed';
 import { fuzzReport, type FuzzReport } from '../support/fuzz.arbitraries';
-import { errorLines, expectAlive, FUZZ, fuzzCases, inParallel, scaled } from '../support/hostile';
+import {
+  errorLines,
+  expectAlive,
+  fuzzSuite,
+  inParallel,
+  sampleCases,
+  scaled,
+} from '../support/hostile';
 
 /**
  * Reports published to JetStream as raw bytes, most of them hostile (docs/security.md, "What the
@@ -12,8 +18,7 @@ import { errorLines, expectAlive, FUZZ, fuzzCases, inParallel, scaled } from '..
  * a well-formed one, else as `seq:<n>`; accepted ones exactly one event, rejected ones none; and
  * ingest must stay up without logging an error.
  */
-const CASES = fuzzCases(0.5);
-jest.setTimeout(scaled(120_000, CASES, 4));
+const CASES = fuzzSuite(0.5, 4);
 
 let world: Awaited<ReturnType<typeof isolatedWorld>>;
 const fleet = new AppFleet();
@@ -81,9 +86,8 @@ it(`decides each of ${CASES} hostile reports exactly once, and ingest stays up`,
         data: { entryId: `proto-${id}`, body: '<p>x</p>' },
       }),
   );
-  const makers = fc.sample(fuzzReport(SUBJECTS), { numRuns: CASES, seed: FUZZ.seed });
+  const makers = sampleCases('fuzz-reports', fuzzReport(SUBJECTS), CASES);
   const fuzzed = makers.map((make, i) => make(`fz-${i}`));
-  console.log(`fuzz-reports: ${fuzzed.length} cases, seed ${FUZZ.seed} (LIVEFEED_FUZZ_SEED)`);
 
   const started = Date.now();
   const all = [...(await publishAll(setup)), ...(await publishAll([...prototypeIds, ...fuzzed]))];

@@ -6,12 +6,11 @@ import { hostileString, hostileValue } from '../support/fuzz.arbitraries';
 import {
   errorLines,
   expectAlive,
-  FUZZ,
-  fuzzCases,
-  hostileStack,
+  fuzzSuite,
+  hostileStackOfFile,
   inParallel,
-  scaled,
-  type HostileStack,
+  report,
+  sampleCases,
 } from '../support/hostile';
 
 /**
@@ -20,30 +19,16 @@ import {
  * payload; no ack, unknown messages, binary and huge ones and raw engine.io frames break nothing;
  * nothing of the private story reaches anyone; a reader subscribed throughout gets every event.
  */
-const CASES = fuzzCases(0.15);
-jest.setTimeout(scaled(120_000, CASES, 60));
+const CASES = fuzzSuite(0.15, 60);
 
 const MAX_MESSAGE = 16 * 1024;
-let stack: HostileStack;
-
-beforeAll(async () => {
-  stack = await hostileStack();
-  await stack.file('open-1', {
-    id: 'o1',
-    type: 'story.opened',
-    author: 'a',
-    data: { title: 'Open' },
-  });
-  await stack.file('vault', {
-    id: 'v1',
-    type: 'story.opened',
-    author: 'a',
-    data: { title: 'VAULT-TITLE', visibility: 'private' },
-  });
-});
-afterAll(async () => {
-  await stack?.close();
-});
+/** The `n`-th entry posted to the open story while the fuzzing goes on. */
+const livePost = (n: number) =>
+  report(`live-${n}`, 'entry.posted', { entryId: `live-${n}`, body: `<p>${n}</p>` });
+const stack = hostileStackOfFile([
+  ['open-1', report('o1', 'story.opened', { title: 'Open' })],
+  ['vault', report('v1', 'story.opened', { title: 'VAULT-TITLE', visibility: 'private' })],
+]);
 
 const payload: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 4, arbitrary: hostileValue },
@@ -198,8 +183,7 @@ async function rawFrames(url: string, frames: readonly (string | Buffer)[]): Pro
 }
 
 it(`answers ${CASES} hostile socket.io messages by the protocol, and nobody is held up`, async () => {
-  const cases = fc.sample(socketCase, { numRuns: CASES, seed: FUZZ.seed });
-  console.log(`fuzz-socket: ${cases.length} cases, seed ${FUZZ.seed} (LIVEFEED_FUZZ_SEED)`);
+  const cases = sampleCases('fuzz-socket', socketCase, CASES);
   const sentinel = new Client();
   await sentinel.open(stack.gateway.url);
   const head = (await sentinel.emit('subscribe', [{ storyId: 'open-1' }])) as { version: number };
@@ -208,12 +192,7 @@ it(`answers ${CASES} hostile socket.io messages by the protocol, and nobody is h
   const poster = setInterval(() => {
     posted += 1;
     void stack
-      .file('open-1', {
-        id: `live-${posted}`,
-        type: 'entry.posted',
-        author: 'a',
-        data: { entryId: `live-${posted}`, body: `<p>${posted}</p>` },
-      })
+      .file('open-1', livePost(posted))
       .catch((error: unknown) => failures.push(`posting failed: ${String(error)}`));
   }, 500);
 
@@ -272,12 +251,7 @@ it(`answers ${CASES} hostile socket.io messages by the protocol, and nobody is h
   // A few more after the storm, so that even a short run proves the sentinel still gets them.
   for (let k = 0; k < 3; k++) {
     posted += 1;
-    await stack.file('open-1', {
-      id: `live-${posted}`,
-      type: 'entry.posted',
-      author: 'a',
-      data: { entryId: `live-${posted}`, body: `<p>${posted}</p>` },
-    });
+    await stack.file('open-1', livePost(posted));
   }
   expect(failures.slice(0, 10)).toEqual([]);
   for (const client of pool) {

@@ -1,6 +1,7 @@
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
-import { answerProblems, hostileStack, request, type HostileStack } from '../support/hostile';
+import { answerProblems, hostileStackOfFile, report, request } from '../support/hostile';
+import { connectsFrom } from '../support/socket-origin';
 
 /**
  * With LIVEFEED_ALLOWED_ORIGINS set, browsers of other sites cannot open a socket (docs/security.md,
@@ -20,39 +21,12 @@ const FOREIGN = [
   'https://news.examplf',
   'file://',
 ];
-let stack: HostileStack;
-
-beforeAll(async () => {
-  stack = await hostileStack({ LIVEFEED_ALLOWED_ORIGINS: `${ALLOWED}, https://other.example` });
-  await stack.file('open-1', {
-    id: 'o1',
-    type: 'story.opened',
-    author: 'a',
-    data: { title: 'Open' },
-  });
-});
-afterAll(async () => {
-  await stack?.close();
+const stack = hostileStackOfFile([['open-1', report('o1', 'story.opened', { title: 'Open' })]], {
+  LIVEFEED_ALLOWED_ORIGINS: `${ALLOWED}, https://other.example`,
 });
 
 const viaClient = (origin: string, transport: 'websocket' | 'polling') =>
-  new Promise<boolean>((resolve) => {
-    const socket = io(stack.gateway.url, {
-      transports: [transport],
-      extraHeaders: { origin },
-      reconnection: false,
-      forceNew: true,
-      timeout: 10_000,
-    });
-    socket.once('connect', () => {
-      socket.close();
-      resolve(true);
-    });
-    socket.once('connect_error', () => {
-      socket.close();
-      resolve(false);
-    });
-  });
+  connectsFrom(stack.gateway.url, origin, [transport], 10_000);
 
 const handshake = (origin: string) =>
   request(stack.gateway.url, { path: '/socket.io/?EIO=4&transport=polling', headers: { origin } });

@@ -3,33 +3,20 @@ import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import { expectEventually } from '@livefeed/common/testing';
 import {
+  type Answer,
   answerProblems,
   expectAlive,
-  hostileStack,
+  hostileStackOfFile,
   PUBLISHER_TOKEN,
+  report,
   request,
-  type Answer,
-  type HostileStack,
 } from '../support/hostile';
 
 /** Oversize and deeply nested input on every way in (docs/security.md, "Limits"). */
 jest.setTimeout(120_000);
 
 const KIB = 1024;
-let stack: HostileStack;
-
-beforeAll(async () => {
-  stack = await hostileStack();
-  await stack.file('big', {
-    id: 'big-open',
-    type: 'story.opened',
-    author: 'a',
-    data: { title: 'Big' },
-  });
-});
-afterAll(async () => {
-  await stack?.close();
-});
+const stack = hostileStackOfFile([['big', report('big-open', 'story.opened', { title: 'Big' })]]);
 
 const auth = { authorization: `Bearer ${PUBLISHER_TOKEN}`, 'content-type': 'application/json' };
 const post = (body: string | Buffer, path = '/api/stories/big/reports') =>
@@ -149,25 +136,20 @@ describe('the gateway', () => {
   );
 
   it('closes a socket that sends a message over 16 KiB, and survives 8,000 nested arrays', async () => {
-    const socket = io(stack.gateway.url, {
-      transports: ['websocket'],
-      reconnection: false,
-      forceNew: true,
-    });
-    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-    const closed = new Promise<void>((resolve) => socket.once('disconnect', () => resolve()));
-    socket.emit('subscribe', { storyId: 'big', padding: 'x'.repeat(17 * KIB) }, () => undefined);
-    await closed;
-
-    const binary = io(stack.gateway.url, {
-      transports: ['websocket'],
-      reconnection: false,
-      forceNew: true,
-    });
-    await new Promise<void>((resolve) => binary.once('connect', () => resolve()));
-    const binaryClosed = new Promise<void>((resolve) => binary.once('disconnect', () => resolve()));
-    binary.emit('subscribe', Buffer.alloc(64 * KIB), () => undefined);
-    await binaryClosed;
+    /** A socket of its own subscribes with `payload`: resolves once the gateway closed it. */
+    const closedFor = async (payload: unknown) => {
+      const socket = io(stack.gateway.url, {
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+      });
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      const closed = new Promise<void>((resolve) => socket.once('disconnect', () => resolve()));
+      socket.emit('subscribe', payload, () => undefined);
+      await closed;
+    };
+    await closedFor({ storyId: 'big', padding: 'x'.repeat(17 * KIB) });
+    await closedFor(Buffer.alloc(64 * KIB));
 
     // The client library cannot even encode this (its binary check recurses): raw frames.
     const ws = new WebSocket(

@@ -1,12 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
 import { expectEventually } from '@livefeed/common/testing';
-import {
-  answerProblems,
-  hostileStack,
-  readerToken,
-  request,
-  type HostileStack,
-} from '../support/hostile';
+import { answerProblems, hostileStack, readerToken, report, request } from '../support/hostile';
+import { sharedByFile } from '../support/shared-by-file';
 
 /**
  * Bad reader tokens on every read path (docs/security.md, "Reader tokens"): expired, forged,
@@ -52,39 +47,15 @@ function tamper(token: string): string {
   return `${header}.${part({ stories: ['vault'] })}.${signature}`;
 }
 
-let stack: HostileStack;
 let openedAt: string;
-
-beforeAll(async () => {
-  stack = await hostileStack();
-  await stack.file('open-1', {
-    id: 'o1',
-    type: 'story.opened',
-    author: 'a',
-    data: { title: 'Open' },
-  });
-  await stack.file('open-1', {
-    id: 'o2',
-    type: 'entry.posted',
-    author: 'a',
-    data: { entryId: 'e1', body: '<p>open</p>' },
-  });
+const stack = sharedByFile(async () => {
+  const s = await hostileStack();
+  await s.file('open-1', report('o1', 'story.opened', { title: 'Open' }));
+  await s.file('open-1', report('o2', 'entry.posted', { entryId: 'e1', body: '<p>open</p>' }));
   openedAt = new Date().toISOString();
-  await stack.file('vault', {
-    id: 'v1',
-    type: 'story.opened',
-    author: 'a',
-    data: { title: TITLE, visibility: 'private' },
-  });
-  await stack.file('vault', {
-    id: 'v2',
-    type: 'entry.posted',
-    author: 'a',
-    data: { entryId: 'e1', body: `<p>${BODY}</p>` },
-  });
-});
-afterAll(async () => {
-  await stack?.close();
+  await s.file('vault', report('v1', 'story.opened', { title: TITLE, visibility: 'private' }));
+  await s.file('vault', report('v2', 'entry.posted', { entryId: 'e1', body: `<p>${BODY}</p>` }));
+  return s;
 });
 
 /** Every read of the private story over HTTP, points in time before and after it existed included. */
@@ -231,12 +202,10 @@ describe('over socket.io', () => {
     // A new event reaches the granted reader, and none of the others.
     const got: number[] = [];
     granted.on('event', (e: { version: number }) => got.push(e.version));
-    await stack.file('vault', {
-      id: 'v3',
-      type: 'entry.posted',
-      author: 'a',
-      data: { entryId: 'e2', body: `<p>${BODY}</p>` },
-    });
+    await stack.file(
+      'vault',
+      report('v3', 'entry.posted', { entryId: 'e2', body: `<p>${BODY}</p>` }),
+    );
     await expectEventually(() => expect(got).toEqual([head.version + 1]));
     expect(received).toEqual([]);
     for (const socket of [granted, ...sockets]) socket.close();

@@ -1,12 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
-import { expectEventually, uniqueSubjectRoot } from '@livefeed/common/testing';
+import { expectEventually, freePort, uniqueSubjectRoot } from '@livefeed/common/testing';
 import {
   commandOf,
   expectAllGone,
   file,
-  freePort,
   isRunning,
   killAll,
   portIn,

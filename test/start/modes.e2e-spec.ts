@@ -8,6 +8,7 @@ import { subjectsFor } from '@livefeed/common';
 import {
   dropTestDatabase,
   expectEventually,
+  freePort,
   TEST_NATS_URL,
   uniqueDatabase,
   uniqueSubjectRoot,
@@ -16,7 +17,6 @@ import {
   commandOf,
   expectAllGone,
   file,
-  freePort,
   killAll,
   portIn,
   runStart,

@@ -1,9 +1,11 @@
 import http from 'node:http';
 import net from 'node:net';
+import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
 import { HTTP_ERROR_STATUS } from '@livefeed/common';
 import { AppFleet, type AppProcess } from './processes';
 import { isolatedWorld } from './livefeed';
+import { sharedByFile } from './shared-by-file';
 
 /** Fixed secrets of the hostile suites (none of them is a real one). */
 export const PUBLISHER_TOKEN = 'hostile-publisher-token-4f1c9a';
@@ -13,15 +15,32 @@ export const READER_SECRET = 'hostile-reader-secret-of-at-least-32-bytes';
  * Cases of the fuzz suites: `LIVEFEED_FUZZ_CASES` in all (3,000 by default, the CI form; `npm run
  * test:fuzz` runs 100,000), shared out among the suites; `LIVEFEED_FUZZ_SEED` replays a run.
  */
-export const FUZZ = {
+const FUZZ = {
   total: positiveInt(process.env.LIVEFEED_FUZZ_CASES, 3_000),
   seed: positiveInt(process.env.LIVEFEED_FUZZ_SEED, Math.floor(Math.random() * 2 ** 31)),
 };
 /** This suite's share of the cases, at least 50. */
-export const fuzzCases = (share: number) => Math.max(50, Math.round(FUZZ.total * share));
+const fuzzCases = (share: number) => Math.max(50, Math.round(FUZZ.total * share));
 /** A deadline that grows with the work: `baseMs` plus `perCaseMs` for each case. */
 export const scaled = (baseMs: number, cases: number, perCaseMs: number) =>
   baseMs + Math.ceil(cases * perCaseMs);
+
+/**
+ * A fuzz suite's number of cases, its share of all (`fuzzCases`), with jest's timeout set to fit
+ * them: 120 s, and `perCaseMs` for each case.
+ */
+export function fuzzSuite(share: number, perCaseMs: number): number {
+  const cases = fuzzCases(share);
+  jest.setTimeout(scaled(120_000, cases, perCaseMs));
+  return cases;
+}
+
+/** `count` cases of `arbitrary` from the run's seed, and the line that says how to replay them. */
+export function sampleCases<T>(suite: string, arbitrary: fc.Arbitrary<T>, count: number): T[] {
+  const cases = fc.sample(arbitrary, { numRuns: count, seed: FUZZ.seed });
+  console.log(`${suite}: ${cases.length} cases, seed ${FUZZ.seed} (LIVEFEED_FUZZ_SEED)`);
+  return cases;
+}
 
 function positiveInt(value: string | undefined, fallback: number): number {
   const n = Number(value);
@@ -76,6 +95,28 @@ export async function hostileStack(env: Record<string, string> = {}) {
   };
 }
 export type HostileStack = Awaited<ReturnType<typeof hostileStack>>;
+
+/** A report as the suites file them (author `a`). */
+export const report = (id: string, type: string, data: Record<string, unknown>) => ({
+  id,
+  type,
+  author: 'a',
+  data,
+});
+
+/**
+ * The spec file's hostileStack: started before its cases with `reports` filed in order (story id,
+ * report), closed after them.
+ */
+export const hostileStackOfFile = (
+  reports: readonly (readonly [storyId: string, report: object])[],
+  env: Record<string, string> = {},
+): HostileStack =>
+  sharedByFile(async () => {
+    const stack = await hostileStack(env);
+    for (const [storyId, r] of reports) await stack.file(storyId, r);
+    return stack;
+  });
 
 /** JSON log lines of a process (other lines, such as stack traces, are skipped). */
 export function logEntries(

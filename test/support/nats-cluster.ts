@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { expectEventually } from '@livefeed/common/testing';
+import { expectEventually, freePort } from '@livefeed/common/testing';
 
 interface Node {
   readonly name: string;
@@ -110,16 +109,4 @@ export class NatsCluster {
   private spawn(node: Node): void {
     node.process = spawn('nats-server', ['-c', node.config], { stdio: 'ignore' });
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }

@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
-import { expectEventually } from '@livefeed/common/testing';
+import { expectEventually, freePort } from '@livefeed/common/testing';
 
 interface Binaries {
   readonly initdb: string;
@@ -113,16 +112,4 @@ function postgresUser(): { uid: number; gid: number } {
   if (u.status !== 0 || g.status !== 0)
     throw new Error('running as root needs the system user postgres (PostgreSQL refuses root)');
   return { uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }

@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import type { INestApplicationContext } from '@nestjs/common';
+import type { INestApplicationContext, Type } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@livefeed/common';
 import { EXIT, type ExitCode, FailedError, UsageError } from './cli.errors';
 import { CliModule } from './cli.module';
 import type { Invocation } from './cli.program';
+import type { CliCommand } from './commands/cli.command';
 import { DemoCommand } from './commands/demo.command';
 import { ExportCommand } from './commands/export.command';
 import { ImportCommand } from './commands/import.command';
@@ -22,25 +23,24 @@ export interface CliIo {
 /** Ctrl-C again while stopping: quit at once, as 128 + SIGINT. */
 const FORCED_EXIT = 130;
 
+/** The provider of each command, taking that command's options. */
+const COMMANDS: {
+  readonly [C in Invocation['command']]: Type<
+    CliCommand<Extract<Invocation, { command: C }>['options']>
+  >;
+} = {
+  publish: PublishCommand,
+  export: ExportCommand,
+  import: ImportCommand,
+  tail: TailCommand,
+  demo: DemoCommand,
+  rebuild: RebuildCommand,
+};
+
 function run(app: INestApplicationContext, invocation: Invocation, signal: AbortSignal) {
-  switch (invocation.command) {
-    case 'publish':
-      return app.get(PublishCommand).run(invocation.options, signal);
-    case 'export':
-      return app.get(ExportCommand).run(invocation.options, signal);
-    case 'import':
-      return app.get(ImportCommand).run(invocation.options, signal);
-    case 'tail':
-      return app.get(TailCommand).run(invocation.options, signal);
-    case 'demo':
-      return app.get(DemoCommand).run(invocation.options, signal);
-    case 'rebuild':
-      return app.get(RebuildCommand).run(invocation.options, signal);
-    default: {
-      const unknown: never = invocation;
-      throw new Error(`no such command: ${JSON.stringify(unknown)}`);
-    }
-  }
+  // The table gives each command its own options: the one a command line chose takes its own.
+  const command: CliCommand<Invocation['options']> = app.get(COMMANDS[invocation.command]);
+  return command.run(invocation.options, signal);
 }
 
 /**

@@ -1,17 +1,8 @@
 import { createLivefeedClient, type LivefeedClient, type Subscription } from '@livefeed/client';
 import type { Entry, StoryState } from '@livefeed/client';
+// The entry history route's revisions (a type only: nothing of the store is bundled).
+import type { EntryRevision } from '@livefeed/event-store';
 import { el, fill, textOfHtml } from './dom';
-
-interface Revision {
-  readonly version: number;
-  readonly type: string;
-  readonly body: string | null;
-  readonly correction: string | null;
-  readonly reason: string | null;
-  readonly author: string;
-  readonly occurredAt: string;
-  readonly recordedAt: string;
-}
 
 /**
  * The story as readers see it, live through the gateway's SDK, beside the forms: its entries (pick one
@@ -133,7 +124,7 @@ export class StoryPanel {
       );
       return;
     }
-    const { revisions } = (await response.json()) as { revisions: Revision[] };
+    const { revisions } = (await response.json()) as { revisions: EntryRevision[] };
     const rows = revisions.map((r) =>
       el(
         'tr',

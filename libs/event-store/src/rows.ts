@@ -182,6 +182,41 @@ export const claimFromJson = (c: ClaimRow): ClaimRow => ({
   reported_at: isoFromJson(c.reported_at),
 });
 
+/** Some stories' projection rows as they come back from one `json_agg` a table. */
+export interface ProjectionRowsJson {
+  readonly stories: readonly StoryRow[];
+  readonly entries: readonly EntryRow[];
+  readonly figures: readonly FigureRow[];
+  readonly claims: readonly ClaimRow[];
+}
+
+/** The rows of each story of `ids` (`story` undefined where it has no row yet), instants rewritten. */
+export function rowsByStory(
+  rows: ProjectionRowsJson,
+  ids: readonly string[],
+): Map<
+  string,
+  { story: StoryRow | undefined; entries: EntryRow[]; figures: FigureRow[]; claims: ClaimRow[] }
+> {
+  const byId = new Map(
+    ids.map((id) => [
+      id,
+      {
+        story: undefined as StoryRow | undefined,
+        entries: [] as EntryRow[],
+        figures: [] as FigureRow[],
+        claims: [] as ClaimRow[],
+      },
+    ]),
+  );
+  const of = (id: string) => byId.get(id)!;
+  for (const s of rows.stories) of(s.id).story = storyFromJson(s);
+  for (const e of rows.entries) of(e.story_id).entries.push(entryFromJson(e));
+  for (const f of rows.figures) of(f.story_id).figures.push(f);
+  for (const c of rows.claims) of(c.story_id).claims.push(claimFromJson(c));
+  return byId;
+}
+
 /** The events columns in EventRow's shape, for every SELECT of events (`e` is the table alias). */
 export const EVENT_COLUMNS =
   'e.story_id, e.version, e.type, e.schema_version, e.data, e.report_id, e.author, e.occurred_at, e.recorded_at';

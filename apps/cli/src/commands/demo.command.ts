@@ -8,6 +8,7 @@ import { ReportFiler } from '../filing/report.filer';
 import { type ParsedLine, reportLine } from '../filing/report.lines';
 import { Connections } from '../infra/connections';
 import { Terminal } from '../infra/terminal';
+import type { CliCommand } from './cli.command';
 
 export interface DemoOptions {
   /** How many times faster than the script's own timing (about 2.5 minutes at 1). */
@@ -37,7 +38,7 @@ function describeStep(step: DemoStep): string {
  * from the story id, so playing the demo again into the same `--story` changes nothing.
  */
 @Injectable()
-export class DemoCommand {
+export class DemoCommand implements CliCommand<DemoOptions> {
   constructor(
     @Inject(ReportFiler) private readonly filer: ReportFiler,
     @Inject(Terminal) private readonly terminal: Terminal,

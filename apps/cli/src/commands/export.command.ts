@@ -1,8 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { EXIT, type ExitCode, FailedError } from '../cli.errors';
-import { Connections } from '../infra/connections';
 import { OutputFile } from '../infra/output.file';
-import { Terminal } from '../infra/terminal';
+import { ConnectedCommand } from './cli.command';
 
 export interface ExportOptions {
   readonly story: string;
@@ -18,12 +17,7 @@ const PAGE = 1_000;
  * starts: events committed meanwhile are left for the next export.
  */
 @Injectable()
-export class ExportCommand {
-  constructor(
-    @Inject(Connections) private readonly connections: Connections,
-    @Inject(Terminal) private readonly terminal: Terminal,
-  ) {}
-
+export class ExportCommand extends ConnectedCommand<ExportOptions> {
   async run(options: ExportOptions, signal: AbortSignal): Promise<ExitCode> {
     const store = await this.connections.store();
     const head = await store.storyVersion(options.story);

@@ -1,10 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ExitCode } from '../cli.errors';
-import { describeFiling, filingExitCode } from '../filing/filing.summary';
 import { ReportFiler } from '../filing/report.filer';
-import { eventLine, jsonLines } from '../filing/report.lines';
-import { readInput } from '../infra/input.file';
-import { Terminal } from '../infra/terminal';
+import { eventLine } from '../filing/report.lines';
+import type { CliCommand } from './cli.command';
 
 export interface ImportOptions {
   readonly file: string;
@@ -16,21 +14,14 @@ export interface ImportOptions {
  * filed as the report it came from, so that importing twice changes nothing (docs/cli.md).
  */
 @Injectable()
-export class ImportCommand {
-  constructor(
-    @Inject(ReportFiler) private readonly filer: ReportFiler,
-    @Inject(Terminal) private readonly terminal: Terminal,
-  ) {}
+export class ImportCommand implements CliCommand<ImportOptions> {
+  constructor(@Inject(ReportFiler) private readonly filer: ReportFiler) {}
 
-  async run(options: ImportOptions, signal: AbortSignal): Promise<ExitCode> {
-    const content = await readInput(options.file);
-    const lines = [...jsonLines(content)].map(({ line, bytes }) => eventLine(line, bytes));
-    const { summary, interrupted } = await this.filer.file(lines, {
+  run(options: ImportOptions, signal: AbortSignal): Promise<ExitCode> {
+    return this.filer.fileInput(options.file, eventLine, {
       title: 'import',
       waitSeconds: options.wait,
       signal,
     });
-    this.terminal.result(summary, describeFiling(summary, interrupted));
-    return filingExitCode(summary, interrupted);
   }
 }

@@ -1,10 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ExitCode } from '../cli.errors';
-import { describeFiling, filingExitCode } from '../filing/filing.summary';
 import { ReportFiler } from '../filing/report.filer';
-import { jsonLines, reportLine } from '../filing/report.lines';
-import { readInput } from '../infra/input.file';
-import { Terminal } from '../infra/terminal';
+import { reportLine } from '../filing/report.lines';
+import type { CliCommand } from './cli.command';
 
 export interface PublishOptions {
   readonly file: string;
@@ -14,24 +12,17 @@ export interface PublishOptions {
 
 /** `livefeed publish <file.jsonl>`: every line a report, filed and then waited for (docs/cli.md). */
 @Injectable()
-export class PublishCommand {
-  constructor(
-    @Inject(ReportFiler) private readonly filer: ReportFiler,
-    @Inject(Terminal) private readonly terminal: Terminal,
-  ) {}
+export class PublishCommand implements CliCommand<PublishOptions> {
+  constructor(@Inject(ReportFiler) private readonly filer: ReportFiler) {}
 
-  async run(options: PublishOptions, signal: AbortSignal): Promise<ExitCode> {
-    const content = await readInput(options.file);
-    const lines = [...jsonLines(content)].map(({ line, bytes }) => reportLine(line, bytes));
+  run(options: PublishOptions, signal: AbortSignal): Promise<ExitCode> {
     const rate = options.rate;
-    const { summary, interrupted } = await this.filer.file(lines, {
+    return this.filer.fileInput(options.file, reportLine, {
       title: 'publish',
       // --rate: line i goes at i/rate seconds, so a slow start does not cause a burst later.
       schedule: rate === undefined ? undefined : (i) => (i * 1000) / rate,
       waitSeconds: options.wait,
       signal,
     });
-    this.terminal.result(summary, describeFiling(summary, interrupted));
-    return filingExitCode(summary, interrupted);
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
   rebuildProjections,
   type RebuildOptions,
@@ -7,9 +7,8 @@ import {
 } from '@livefeed/event-store';
 import type { Pool } from 'pg';
 import { EXIT, type ExitCode } from '../cli.errors';
-import { Connections } from '../infra/connections';
 import type { Progress } from '../infra/progress';
-import { Terminal } from '../infra/terminal';
+import { ConnectedCommand } from './cli.command';
 
 export interface RebuildCommandOptions {
   readonly story?: string;
@@ -26,12 +25,7 @@ const SHOWN_DIFFERENCES = 50;
  * `rebuildProjections`; this command shows its progress and its result.
  */
 @Injectable()
-export class RebuildCommand {
-  constructor(
-    @Inject(Connections) private readonly connections: Connections,
-    @Inject(Terminal) private readonly terminal: Terminal,
-  ) {}
-
+export class RebuildCommand extends ConnectedCommand<RebuildCommandOptions> {
   async run(options: RebuildCommandOptions, signal: AbortSignal): Promise<ExitCode> {
     const pool: Pool = await this.connections.pool();
     let progress: Progress | undefined;

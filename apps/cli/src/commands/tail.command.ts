@@ -1,11 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Subscription } from '@nats-io/nats-core';
 import type { StoryEvent } from '@livefeed/domain';
 import type { EventStore } from '@livefeed/event-store';
 import { EXIT, type ExitCode } from '../cli.errors';
-import { Connections } from '../infra/connections';
 import { abortableSleep, Wakeup } from '../infra/sleep';
-import { Terminal } from '../infra/terminal';
+import { ConnectedCommand } from './cli.command';
 
 export interface TailOptions {
   readonly story?: string;
@@ -33,12 +32,7 @@ interface Cursor {
  * event on `<root>.events.>` cuts the wait short; without NATS the tail polls.
  */
 @Injectable()
-export class TailCommand {
-  constructor(
-    @Inject(Connections) private readonly connections: Connections,
-    @Inject(Terminal) private readonly terminal: Terminal,
-  ) {}
-
+export class TailCommand extends ConnectedCommand<TailOptions> {
   async run(options: TailOptions, signal: AbortSignal): Promise<ExitCode> {
     const store = await this.connections.store();
     const wakeup = new Wakeup();

@@ -1,11 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PipelinedPublisher } from '@livefeed/messaging';
+import type { ExitCode } from '../cli.errors';
 import { Connections } from '../infra/connections';
+import { readInput } from '../infra/input.file';
 import { abortableSleep } from '../infra/sleep';
 import { Terminal } from '../infra/terminal';
-import { type FilingSummary, plural, tallyFiling } from './filing.summary';
+import {
+  describeFiling,
+  filingExitCode,
+  type FilingSummary,
+  plural,
+  tallyFiling,
+} from './filing.summary';
 import { OutcomeTracker } from './outcome.tracker';
-import type { BrokenLine, FilingLine, ParsedLine } from './report.lines';
+import { type BrokenLine, type FilingLine, jsonLines, type ParsedLine } from './report.lines';
 
 /** Publishes awaiting their JetStream acks at once; beyond it the next publish waits. */
 const MAX_IN_FLIGHT = 512;
@@ -41,6 +49,22 @@ export class ReportFiler {
     @Inject(Connections) private readonly connections: Connections,
     @Inject(Terminal) private readonly terminal: Terminal,
   ) {}
+
+  /**
+   * `publish` and `import`: every JSON line of the file at `path` (`-`: standard input) as `toLine`
+   * reads it, filed; then the summary, and the exit code it makes (docs/cli.md).
+   */
+  async fileInput(
+    path: string,
+    toLine: (line: number, bytes: Uint8Array) => ParsedLine,
+    options: FilingOptions,
+  ): Promise<ExitCode> {
+    const content = await readInput(path);
+    const lines = [...jsonLines(content)].map(({ line, bytes }) => toLine(line, bytes));
+    const { summary, interrupted } = await this.file(lines, options);
+    this.terminal.result(summary, describeFiling(summary, interrupted));
+    return filingExitCode(summary, interrupted);
+  }
 
   async file(lines: readonly ParsedLine[], options: FilingOptions): Promise<FilingRun> {
     const store = await this.connections.store();

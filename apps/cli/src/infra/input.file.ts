@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../cli.errors';
+import { fileProblem } from './file.errors';
 
 /** The whole input file (`-`: standard input), or a usage error naming what is wrong with the path. */
 export async function readInput(path: string): Promise<Buffer> {
@@ -11,17 +12,11 @@ export async function readInput(path: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'it is a directory'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : error instanceof Error
-              ? error.message
-              : String(error);
+    const why = fileProblem(error, {
+      ENOENT: 'no such file',
+      EISDIR: 'it is a directory',
+      EACCES: 'permission denied',
+    });
     throw new UsageError(`cannot read ${path}: ${why}`);
   }
 }

@@ -3,6 +3,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import { UsageError } from '../cli.errors';
+import { fileProblem } from './file.errors';
 
 /**
  * A file written aside (`<path>.<random>.part`) and renamed into place only when complete, so an
@@ -21,15 +22,10 @@ export class OutputFile {
     try {
       await once(stream, 'open');
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const why =
-        code === 'ENOENT'
-          ? 'its directory does not exist'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : error instanceof Error
-              ? error.message
-              : String(error);
+      const why = fileProblem(error, {
+        ENOENT: 'its directory does not exist',
+        EACCES: 'permission denied',
+      });
       throw new UsageError(`cannot write ${path}: ${why}`);
     }
     return new OutputFile(path, partPath, stream);

@@ -76,10 +76,9 @@ export class StoryQueries {
     limit: number,
     grant: ReaderGrant,
   ): Promise<QueryResult<{ page: EventsPage; cache: Cacheability }>> {
-    const visibility = await this.visibility(id);
-    if (visibility === null) return refused('not-found', `story ${id} does not exist`);
-    const denied = this.authorise(id, visibility, grant);
-    if (denied) return denied;
+    const readable = await this.readable(id, grant);
+    if (!readable.ok) return readable;
+    const { visibility } = readable;
     const rows = await this.reader.readEvents(id, after, limit + 1);
     const events = rows.slice(0, limit);
     const more = rows.length > limit;
@@ -98,14 +97,23 @@ export class StoryQueries {
     entryId: string,
     grant: ReaderGrant,
   ): Promise<QueryResult<{ history: EntryHistory; cache: Cacheability }>> {
-    const visibility = await this.visibility(id);
-    if (visibility === null) return refused('not-found', `story ${id} does not exist`);
-    const denied = this.authorise(id, visibility, grant);
-    if (denied) return denied;
+    const readable = await this.readable(id, grant);
+    if (!readable.ok) return readable;
+    const { visibility } = readable;
     const history = await this.reader.entryHistory(id, entryId);
     if (history === null)
       return refused('not-found', `entry ${entryId} does not exist in story ${id}`);
     return { ok: true, history, cache: { immutable: false, private: visibility === 'private' } };
+  }
+
+  /** The story's visibility, once it exists and `grant` may read it. */
+  private async readable(
+    id: string,
+    grant: ReaderGrant,
+  ): Promise<QueryResult<{ visibility: Visibility }>> {
+    const visibility = await this.visibility(id);
+    if (visibility === null) return refused('not-found', `story ${id} does not exist`);
+    return this.authorise(id, visibility, grant) ?? { ok: true, visibility };
   }
 
   private authorise(id: string, visibility: Visibility, grant: ReaderGrant): QueryRefusal | null {

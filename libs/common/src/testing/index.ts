@@ -1,2 +1,3 @@
 export * from './eventually';
 export * from './isolation';
+export * from './ports';

@@ -1,18 +1,8 @@
 import type { Rejection, RejectionCode, Report, StoryEvent } from '@livefeed/domain';
 import type { Sql } from '../postgres/pool';
 import { isoFromJson } from '../postgres/timestamps';
-import {
-  claimFromJson,
-  entryFromJson,
-  EVENT_COLUMNS,
-  storyFromJson,
-  toStoryEvent,
-  type ClaimRow,
-  type EntryRow,
-  type EventRow,
-  type FigureRow,
-  type StoryRow,
-} from '../rows';
+import { EVENT_COLUMNS, rowsByStory, toStoryEvent } from '../rows';
+import type { EventRow, ProjectionRowsJson } from '../rows';
 import type { LoadedStory } from './story.workspace';
 
 /** A report decided before: its first outcome stands (docs/protocol.md, "Reports in"). */
@@ -81,12 +71,8 @@ const LOAD_BATCH_STATE = `
        FROM unnest($5::text[], $6::text[]) AS k(story_id, figure_id) JOIN figure_claims c USING (story_id, figure_id)) AS claims,
     (SELECT coalesce(json_agg(f), '[]') FROM unnest($2::text[]) AS k(id) JOIN story_filing f ON f.story_id = k.id) AS filing`;
 
-interface LoadedRow {
+interface LoadedRow extends ProjectionRowsJson {
   readonly outcomes: OutcomeRow[];
-  readonly stories: StoryRow[];
-  readonly entries: EntryRow[];
-  readonly figures: FigureRow[];
-  readonly claims: ClaimRow[];
   readonly filing: Array<{ readonly story_id: string; readonly last_seq: number }>;
 }
 
@@ -119,24 +105,10 @@ export async function readBatchState(
   const prior = new Map<string, PriorOutcome>();
   for (const o of row.outcomes)
     prior.set(o.outcome_report_id, toPriorOutcome(eventTimesFromJson(o)));
-  const stories = new Map<string, Loading>();
-  for (const id of storyIds)
-    stories.set(id, { story: undefined, entries: [], figures: [], claims: [] });
-  const of = (id: string) => stories.get(id)!;
-  for (const s of row.stories) of(s.id).story = storyFromJson(s);
-  for (const e of row.entries) of(e.story_id).entries.push(entryFromJson(e));
-  for (const f of row.figures) of(f.story_id).figures.push(f);
-  for (const c of row.claims) of(c.story_id).claims.push(claimFromJson(c));
+  const stories = rowsByStory(row, storyIds);
   const lastSeqs = new Map(row.filing.map((f) => [f.story_id, Number(f.last_seq)]));
   return { prior, stories, lastSeqs };
 }
-
-type Loading = {
-  story: StoryRow | undefined;
-  entries: EntryRow[];
-  figures: FigureRow[];
-  claims: ClaimRow[];
-};
 
 function eventTimesFromJson(o: OutcomeRow): OutcomeRow {
   return o.occurred_at && o.recorded_at

@@ -1,6 +1,6 @@
 import { expectEventually } from '@livefeed/common/testing';
-import { Client } from 'pg';
-import { at, items, openTestStore, r, type TestStore } from '../testing/store.fixture';
+import { at, commitHeldInFlight, items, openTestStore, r } from '../testing/store.fixture';
+import type { TestStore } from '../testing/store.fixture';
 
 // The reads the operator CLI needs beside the apps' own: many outcomes at once, and the head of
 // the whole log where a tail starts.
@@ -69,24 +69,12 @@ describe('logHead', () => {
       ]);
       return head;
     });
-    // Hold the slow story's row so its batch stops after appending its event, before its commit.
-    const blocker = new Client({ connectionString: t.url });
-    await blocker.connect();
-    await blocker.query('BEGIN');
-    await blocker.query(`SELECT 1 FROM stories WHERE id = 'slow-head' FOR UPDATE`);
-    const slow = t.store.commitBatch(items([r.posted('slow-head', 'e1')]), at(4));
-    await expectEventually(async () => {
-      const [row] = await t.dataSource.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-      );
-      expect(row.n).toBe(1);
-    });
+    const slow = await commitHeldInFlight(t, r.posted('slow-head', 'e1'), at(4));
     await t.store.commitBatch(items([r.posted('fast-head', 'e1')]), at(5));
     expect(await t.store.logHead()).toBe(before);
 
-    await blocker.query('COMMIT');
-    await blocker.end();
-    await slow;
+    await slow.release();
+    await slow.commit;
     await expectEventually(async () => {
       const head = await t.store.logHead();
       const tail = await t.store.readLog(before, 10);

@@ -1,10 +1,10 @@
 import { expectEventually } from '@livefeed/common/testing';
 import { fold, type StoryEvent } from '@livefeed/domain';
-import { Client } from 'pg';
 import { createPool } from '../postgres/pool';
 import { EventStore } from '../event-store';
 import type { BatchResult } from '../event-store.types';
-import { at, items, openTestStore, r, type TestStore } from '../testing/store.fixture';
+import { at, commitHeldInFlight, items, openTestStore, r } from '../testing/store.fixture';
+import type { TestStore } from '../testing/store.fixture';
 
 let t: TestStore;
 beforeAll(async () => {
@@ -115,18 +115,7 @@ describe('readLog', () => {
     await t.store.commitBatch(items([r.opened('slow-story'), r.opened('fast-story')]), at(3));
     const after = await logHead();
 
-    // Hold the slow story's row so its batch stops after appending its event, before its commit.
-    const blocker = new Client({ connectionString: t.url });
-    await blocker.connect();
-    await blocker.query('BEGIN');
-    await blocker.query(`SELECT 1 FROM stories WHERE id = 'slow-story' FOR UPDATE`);
-    const slow = t.store.commitBatch(items([r.posted('slow-story', 'e1')]), at(4));
-    await expectEventually(async () => {
-      const [row] = await t.dataSource.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-      );
-      expect(row.n).toBe(1);
-    });
+    const slow = await commitHeldInFlight(t, r.posted('slow-story', 'e1'), at(4));
 
     // A later batch commits first; its event has a higher position than the slow one's.
     const [fast] = eventsOf(
@@ -134,9 +123,8 @@ describe('readLog', () => {
     );
     expect(await t.store.readLog(after, 10)).toEqual([]);
 
-    await blocker.query('COMMIT');
-    await blocker.end();
-    const [slowEvent] = eventsOf(await slow);
+    await slow.release();
+    const [slowEvent] = eventsOf(await slow.commit);
     await expectEventually(async () => {
       expect((await t.store.readLog(after, 10)).map((x) => x.event)).toEqual([slowEvent, fast]);
     });

@@ -2,18 +2,8 @@ import type { StoryEvent } from '@livefeed/domain';
 import { writeProjections, type ProjectionTables } from '../commit/batch.writes';
 import { StoryWorkspace, type LoadedStory, type StoryChanges } from '../commit/story.workspace';
 import type { Sql } from '../postgres/pool';
-import {
-  claimFromJson,
-  entryFromJson,
-  EVENT_COLUMNS,
-  storyFromJson,
-  toStoryEvent,
-  type ClaimRow,
-  type EntryRow,
-  type EventRow,
-  type FigureRow,
-  type StoryRow,
-} from '../rows';
+import { EVENT_COLUMNS, rowsByStory, toStoryEvent } from '../rows';
+import type { EventRow, ProjectionRowsJson } from '../rows';
 
 /** Rows per statement when writing out: bounds the JSON documents a huge story makes. */
 const ROWS_PER_WRITE = 5_000;
@@ -59,7 +49,8 @@ export class ProjectionFolder {
     );
     for (const [id] of written) {
       const story = loaded.get(id);
-      if (!story) throw new Error(`rebuild: story ${id} goes on in the log but was never opened`);
+      if (!story?.story)
+        throw new Error(`rebuild: story ${id} goes on in the log but was never opened`);
       this.open.set(id, new StoryWorkspace(story));
     }
     for (const event of events) {
@@ -135,14 +126,8 @@ async function loadStories(
   t: ProjectionTables,
   ids: readonly string[],
 ): Promise<Map<string, LoadedStory>> {
-  const loaded = new Map<string, LoadedStory>();
-  if (ids.length === 0) return loaded;
-  const [row] = await sql.query<{
-    stories: StoryRow[];
-    entries: EntryRow[];
-    figures: FigureRow[];
-    claims: ClaimRow[];
-  }>(
+  if (ids.length === 0) return new Map();
+  const [row] = await sql.query<ProjectionRowsJson>(
     `SELECT
        (SELECT coalesce(json_agg(s), '[]') FROM unnest($1::text[]) AS k(id) JOIN ${t.stories} s USING (id)) AS stories,
        (SELECT coalesce(json_agg(e), '[]') FROM unnest($1::text[]) AS k(story_id) JOIN ${t.entries} e USING (story_id)) AS entries,
@@ -150,28 +135,7 @@ async function loadStories(
        (SELECT coalesce(json_agg(c), '[]') FROM unnest($1::text[]) AS k(story_id) JOIN ${t.claims} c USING (story_id)) AS claims`,
     [ids],
   );
-  const entries = byStory(row.entries);
-  const figures = byStory(row.figures);
-  const claims = byStory(row.claims);
-  for (const s of row.stories) {
-    loaded.set(s.id, {
-      story: storyFromJson(s),
-      entries: (entries.get(s.id) ?? []).map(entryFromJson),
-      figures: figures.get(s.id) ?? [],
-      claims: (claims.get(s.id) ?? []).map(claimFromJson),
-    });
-  }
-  return loaded;
-}
-
-function byStory<R extends { readonly story_id: string }>(rows: readonly R[]): Map<string, R[]> {
-  const grouped = new Map<string, R[]>();
-  for (const r of rows) {
-    const list = grouped.get(r.story_id);
-    if (list) list.push(r);
-    else grouped.set(r.story_id, [r]);
-  }
-  return grouped;
+  return rowsByStory(row, ids);
 }
 
 /**

@@ -1,5 +1,6 @@
-import { createTestDatabase } from '@livefeed/common/testing';
+import { createTestDatabase, expectEventually } from '@livefeed/common/testing';
 import { decide, reportSchema, type Rejection, type Report } from '@livefeed/domain';
+import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '../data-source';
 import { prepareDatabase } from '../database.bootstrap';
@@ -138,4 +139,30 @@ export const DEFER_UNKNOWN = {
 export async function countRows(dataSource: DataSource, table: string): Promise<number> {
   const [row] = await dataSource.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM ${table}`);
   return Number(row.n);
+}
+
+/**
+ * A commit of `report` held in flight: its story's row locked (FOR UPDATE in an open transaction),
+ * so that its batch stops after appending its event, before its commit. Returns once the batch
+ * waits on that lock: the commit under way, and `release` to let it go on.
+ */
+export async function commitHeldInFlight(t: TestStore, report: Report, recordedAt: string) {
+  const blocker = new Client({ connectionString: t.url });
+  await blocker.connect();
+  await blocker.query('BEGIN');
+  await blocker.query('SELECT 1 FROM stories WHERE id = $1 FOR UPDATE', [report.storyId]);
+  const commit = t.store.commitBatch(items([report]), recordedAt);
+  await expectEventually(async () => {
+    const [row] = await t.dataSource.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    );
+    expect(row.n).toBe(1);
+  });
+  return {
+    commit,
+    async release(): Promise<void> {
+      await blocker.query('COMMIT');
+      await blocker.end();
+    },
+  };
 }
