@@ -123,14 +123,15 @@ describe(`${SUBSCRIBERS} subscribers over two gateways while reports flow`, () =
     await delay(1000);
     const rollingBefore = await databaseStats();
     let rollingReads = 0;
-    const rolling: ({ ms: number } & ReturnType<typeof recoveryAfter>)[] = [];
+    const rolling: ({ ms: number; stopMs: number } & ReturnType<typeof recoveryAfter>)[] = [];
     for (const i of [0, 1]) {
       const other = gateways[1 - i];
       const otherBefore = await reads(other);
       const stoppedAt = Date.now();
       await gateways[i].stop();
+      const stopMs = Date.now() - stoppedAt;
       await allLiveOn(other);
-      rolling.push({ ms: Date.now() - stoppedAt, ...recoveryAfter(stoppedAt) });
+      rolling.push({ ms: Date.now() - stoppedAt, stopMs, ...recoveryAfter(stoppedAt) });
       gateways[i] = await onPort(i);
       rollingReads += (await reads(other)) - otherBefore;
     }
