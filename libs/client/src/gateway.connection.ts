@@ -25,9 +25,12 @@ export const DEFAULT_IO_OPTIONS: Readonly<Partial<ManagerOptions & SocketOptions
   tryAllTransports: true,
 };
 
-/** While moving off an instance that asked for it, reconnection retries start this soon and cap here. */
-const MOVE_RETRY_MIN_MS = 50;
-const MOVE_RETRY_MAX_MS = 1000;
+/**
+ * While moving off an instance that asked for it, reconnection retries come this soon (with
+ * socket.io's jitter), without doubling: about half of them reach the leaving instance again through
+ * the balancer and are refused at once, and the unluckiest of 2,000 readers needs some 11 attempts.
+ */
+const MOVE_RETRY_MS = 100;
 /** After this many quick retries the configured delays apply again (every instance may be down). */
 const MOVE_QUICK_ATTEMPTS = 10;
 /**
@@ -177,7 +180,7 @@ export class GatewayConnection {
     if (!this.reconnects()) return;
     const asked = typeof hint === 'object' && hint !== null ? Number(hint.delayMs) : 0;
     const delay = Number.isFinite(asked) ? Math.min(Math.max(0, asked), MAX_HINT_DELAY_MS) : 0;
-    this.useDelays(MOVE_RETRY_MIN_MS, MOVE_RETRY_MAX_MS);
+    this.useDelays(MOVE_RETRY_MS, MOVE_RETRY_MS);
     // Stops socket.io's own reconnection too: the connection is opened again here, after `delay`.
     this.socket.disconnect();
     this.connectIn(delay);
