@@ -127,6 +127,15 @@ describe('resilience', () => {
     for (const reader of readers) reader.close();
   });
 
+  it('takes its heartbeat from the environment and tells it to every client in the handshake', async () => {
+    const gateway = await h.startGateway({
+      LIVEFEED_PING_INTERVAL_MS: '3000',
+      LIVEFEED_PING_TIMEOUT_MS: '20000',
+    });
+    const open = await (await fetch(`${h.url(gateway)}/socket.io/?EIO=4&transport=polling`)).text();
+    expect(JSON.parse(open.slice(1))).toMatchObject({ pingInterval: 3000, pingTimeout: 20_000 });
+  });
+
   it('listens with a backlog deep enough for thousands of simultaneous connects', async () => {
     const listen = jest.spyOn(Server.prototype, 'listen');
     try {

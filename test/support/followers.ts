@@ -13,6 +13,8 @@ export interface Follower {
   readonly sub: Subscription;
   readonly log: { kind: 'snapshot' | 'event'; version: number }[];
   readonly statuses: SubscriptionStatus[];
+  /** When each of `statuses` came (Date.now()). */
+  readonly statusAt: number[];
   readonly errors: LivefeedError[];
 }
 
@@ -24,16 +26,20 @@ export class Followers {
     const client = createLivefeedClient({ url, ioOptions });
     const log: Follower['log'] = [];
     const statuses: SubscriptionStatus[] = [];
+    const statusAt: number[] = [];
     const errors: LivefeedError[] = [];
     const sub = client.subscribe(storyId, {
       onState: (state, event) => {
         if (event === null) log.push({ kind: 'snapshot', version: state.version });
       },
       onEvent: (event) => log.push({ kind: 'event', version: event.version }),
-      onStatus: (status) => statuses.push(status),
+      onStatus: (status) => {
+        statuses.push(status);
+        statusAt.push(Date.now());
+      },
       onError: (error) => errors.push(error),
     });
-    const follower = { client, sub, log, statuses, errors };
+    const follower = { client, sub, log, statuses, statusAt, errors };
     this.all.push(follower);
     return follower;
   }

@@ -34,7 +34,7 @@ export async function startGateway(
   config: Config,
   overrides: Partial<GatewayOptions> = {},
 ): Promise<RunningGateway> {
-  const options = defaultGatewayOptions(overrides);
+  const options = defaultGatewayOptions({ ...heartbeatOf(config), ...overrides });
   const log = createLogger('gateway', config.LIVEFEED_LOG_LEVEL).child({
     instance: options.instanceId,
   });
@@ -98,5 +98,14 @@ export async function startGateway(
         await nc.drain().catch(() => undefined);
         await store.close().catch(() => undefined);
       })()),
+  };
+}
+
+/** The heartbeat the environment asks for; what it leaves unset keeps the default. */
+function heartbeatOf(config: Config): Partial<GatewayOptions> {
+  const { LIVEFEED_PING_INTERVAL_MS: interval, LIVEFEED_PING_TIMEOUT_MS: timeout } = config;
+  return {
+    ...(interval === undefined ? {} : { pingIntervalMs: interval }),
+    ...(timeout === undefined ? {} : { pingTimeoutMs: timeout }),
   };
 }

@@ -124,6 +124,24 @@ describe('livefeed client, told by the gateway', () => {
       expect(reader.errors).toEqual([]);
     });
 
+    it('keeps retrying every 100 ms, not doubling, while the balancer sends it back to the leaving instance', async () => {
+      harness().gateway.seed(STORY, 3);
+      const ioOptions = { ...SLOW_RECONNECTION, transports: ['websocket'] };
+      const reader = harness().record(harness().connect({ ioOptions }), STORY);
+      await waitLive(reader.subscription, 4);
+      // Eight attempts refused: doubling from 50 ms (jittered by half), they would take 2.3 s at least.
+      harness().gateway.refusedHandshakes = 8;
+
+      const askedAt = Date.now();
+      harness().gateway.askToReconnect({ close: true });
+      await expectEventually(() => expect(harness().gateway.subscribes).toHaveLength(2));
+
+      // Nine attempts of 50-150 ms each.
+      expect(Date.now() - askedAt).toBeLessThan(2000);
+      expect(harness().gateway.refusedHandshakes).toBe(0);
+      await waitLive(reader.subscription, 4);
+    });
+
     it('waits as long as the instance asks', async () => {
       harness().gateway.seed(STORY, 1);
       const reader = harness().record(harness().connect({ ioOptions: SLOW_RECONNECTION }), STORY);

@@ -54,6 +54,34 @@ describe('livefeed client, resuming after the connection was lost', () => {
     });
   });
 
+  describe('when its instance dies behind a load balancer that still sends some attempts there', () => {
+    it('retries at its first delay while attempts fail, not at doubling ones, and is back within seconds', async () => {
+      harness().gateway.seed(STORY, 3);
+      // Doubling from 200 ms, seven attempts would take 12.7 s at the least (25 s on average).
+      const slowGrowth = {
+        transports: ['websocket'],
+        reconnectionDelay: 200,
+        reconnectionDelayMax: 60_000,
+      };
+      const reader = harness().record(harness().connect({ ioOptions: slowGrowth }), STORY);
+      await waitLive(reader.subscription, 4);
+      // The next six attempts reach the dead instance (one handshake each, websocket only).
+      harness().gateway.refusedHandshakes = 6;
+
+      const lostAt = Date.now();
+      harness().gateway.dropConnections();
+      await expectEventually(() => expect(harness().gateway.subscribes).toHaveLength(2), {
+        timeoutMs: 6000,
+      });
+
+      // Seven attempts of 100-300 ms each.
+      expect(Date.now() - lostAt).toBeLessThan(3000);
+      expect(harness().gateway.refusedHandshakes).toBe(0);
+      expect(harness().gateway.subscribes[1]).toMatchObject({ since: 4 });
+      await waitLive(reader.subscription, 4);
+    });
+  });
+
   describe('when the gateway process restarts', () => {
     it('is offline meanwhile, then catches up from the last version', async () => {
       harness().gateway.seed(STORY, 3);

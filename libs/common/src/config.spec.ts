@@ -31,6 +31,17 @@ describe('loadConfig', () => {
       );
   });
 
+  it('leaves the heartbeat to the gateway unless it is set', () => {
+    expect(loadConfig({}).LIVEFEED_PING_TIMEOUT_MS).toBeUndefined();
+    const config = loadConfig({
+      LIVEFEED_PING_INTERVAL_MS: '5000',
+      LIVEFEED_PING_TIMEOUT_MS: '20000',
+    });
+    expect([config.LIVEFEED_PING_INTERVAL_MS, config.LIVEFEED_PING_TIMEOUT_MS]).toEqual([
+      5000, 20_000,
+    ]);
+  });
+
   it('reads lists, numbers and names', () => {
     const config = loadConfig({
       LIVEFEED_PUBLISH_TOKENS: ' a, b ,,c ',
@@ -63,6 +74,8 @@ describe('loadConfig', () => {
     ['LIVEFEED_HTTP_HEADERS_TIMEOUT_MS', '0'],
     ['LIVEFEED_HTTP_REQUEST_TIMEOUT_MS', 'soon'],
     ['LIVEFEED_MAX_CONNECTIONS_PER_IP', '-1'],
+    ['LIVEFEED_PING_INTERVAL_MS', '100'],
+    ['LIVEFEED_PING_TIMEOUT_MS', 'long'],
     ['LIVEFEED_SNAPSHOT_EVERY', '9'],
     ['LIVEFEED_SNAPSHOT_EVERY', '100.5'],
     ['LIVEFEED_SNAPSHOT_EVERY', '100001'],

@@ -35,7 +35,10 @@ export const configSchema = z.object({
   /** The gateway's URL as browsers reach it, for the ingest app's console; empty: this host, GATEWAY_PORT. */
   LIVEFEED_GATEWAY_URL: z
     .string()
-    .regex(/^(https?:\/\/[^\s/]+\/?)?$/, 'must be an http:// or https:// origin (scheme, host, port)')
+    .regex(
+      /^(https?:\/\/[^\s/]+\/?)?$/,
+      'must be an http:// or https:// origin (scheme, host, port)',
+    )
     .default(''),
   /** Reports fetched and committed together by the ingest consumer. */
   LIVEFEED_INGEST_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
@@ -63,6 +66,12 @@ export const configSchema = z.object({
   LIVEFEED_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
   /** How long an idle keep-alive connection is kept open between requests. */
   LIVEFEED_HTTP_KEEPALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(5_000),
+  /**
+   * The gateway's socket.io heartbeat (docs/protocol.md, "Configuration"); unset, its defaults
+   * (2000 ms, 2500 ms). A reader whose pong comes later than the timeout is dropped.
+   */
+  LIVEFEED_PING_INTERVAL_MS: z.coerce.number().int().min(500).max(300_000).optional(),
+  LIVEFEED_PING_TIMEOUT_MS: z.coerce.number().int().min(500).max(300_000).optional(),
   /** Open TCP connections one client address may hold on an app's port; 0: no cap. */
   LIVEFEED_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).default(0),
   /**

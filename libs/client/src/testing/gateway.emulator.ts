@@ -144,6 +144,14 @@ export class GatewayEmulator {
   }
 
   /**
+   * Closes every connection at the transport level without a word, as the connections of a killed
+   * instance end behind a load balancer.
+   */
+  dropConnections(): void {
+    for (const socket of this.io?.sockets.sockets.values() ?? []) socket.conn.close();
+  }
+
+  /**
    * Tells every client to reconnect elsewhere, as the gateway does before it shuts down; with `close`, then
    * closes the connections at the transport level, as the gateway does (clients would reconnect by themselves,
    * after socket.io's reconnection delay).

@@ -1,0 +1,60 @@
+/**
+ * The balancer process of round-robin-proxy.ts, run by Node itself (type stripping: only erasable
+ * TypeScript here, and no imports but Node's). argv: host, backlog, backend ports. It tells its
+ * parent `{ port }` once listening and `{ routed }` (per backend port) as connections come, and
+ * on `close` resets every connection and exits.
+ */
+import net from 'node:net';
+
+const [host, backlogArg, ...backendArgs] = process.argv.slice(2);
+const backends = backendArgs.map(Number);
+const sockets = new Set<net.Socket>();
+const routed = new Map<number, number>();
+let next = 0;
+let reportDue: ReturnType<typeof setTimeout> | undefined;
+
+const report = () => {
+  reportDue = undefined;
+  process.send?.({ routed: [...routed] });
+};
+
+const server = net.createServer((client) => {
+  const target = backends[next++ % backends.length];
+  routed.set(target, (routed.get(target) ?? 0) + 1);
+  reportDue ??= setTimeout(report, 50);
+  const upstream = net.connect(target, host);
+  for (const s of [client, upstream]) {
+    sockets.add(s);
+    s.on('close', () => {
+      sockets.delete(s);
+      // Either side closing ends the pair: the client then sees its connection drop.
+      client.destroy();
+      upstream.destroy();
+    });
+    s.on('error', () => {
+      client.destroy();
+      upstream.destroy();
+    });
+  }
+  client.pipe(upstream);
+  upstream.pipe(client);
+});
+
+const close = () => {
+  for (const s of sockets) s.destroy();
+  server.close(() => {
+    clearTimeout(reportDue);
+    // The last counts, then out: the parent waits for the exit.
+    process.send?.({ routed: [...routed] }, () => process.exit(0));
+  });
+};
+
+process.on('message', (message: { op?: string }) => {
+  if (message.op === 'close') close();
+});
+// The test process went away without closing: nothing is left listening.
+process.on('disconnect', () => process.exit(0));
+
+server.listen({ port: 0, host, backlog: Number(backlogArg) }, () => {
+  process.send?.({ port: (server.address() as net.AddressInfo).port });
+});
