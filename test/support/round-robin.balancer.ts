@@ -23,18 +23,18 @@ const server = net.createServer((client) => {
   routed.set(target, (routed.get(target) ?? 0) + 1);
   reportDue ??= setTimeout(report, 50);
   const upstream = net.connect(target, host);
+  // Either side closing or failing ends the pair: the client then sees its connection drop.
+  const end = () => {
+    client.destroy();
+    upstream.destroy();
+  };
   for (const s of [client, upstream]) {
     sockets.add(s);
     s.on('close', () => {
       sockets.delete(s);
-      // Either side closing ends the pair: the client then sees its connection drop.
-      client.destroy();
-      upstream.destroy();
+      end();
     });
-    s.on('error', () => {
-      client.destroy();
-      upstream.destroy();
-    });
+    s.on('error', end);
   }
   client.pipe(upstream);
   upstream.pipe(client);
