@@ -75,6 +75,7 @@ export class IngestModule {
       {
         lanes: r.config.LIVEFEED_INGEST_LANES,
         batchSize: r.config.LIVEFEED_INGEST_BATCH,
+        lingerMs: r.config.LIVEFEED_INGEST_LINGER_MS,
         maxRetryDelayMs: consumer.retryCapMs,
         committed: (events) => snapshots.committed(events),
       },

@@ -7,14 +7,17 @@ import { round } from './util';
 
 /**
  * `startApp` of test/support, or the same for another build of the app (`entry`: its main.js),
- * e.g. to measure a known-good ingest while the working tree's is mid-change.
+ * e.g. to measure a known-good ingest while the working tree's is mid-change. `INGEST_NODE_ARGS`
+ * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) go to the ingest process, as in bench/ingest.
  */
 export function startBuilt(
   app: 'ingest' | 'gateway',
   env: Record<string, string>,
   entry?: string,
 ): Promise<AppProcess> {
-  return startApp(app, env, entry ? { entry } : {});
+  const execArgv =
+    app === 'ingest' ? (process.env.INGEST_NODE_ARGS?.split(' ').filter(Boolean) ?? []) : [];
+  return startApp(app, env, { execArgv, ...(entry ? { entry } : {}) });
 }
 
 /** SIGTERM and wait; SIGKILL after 10 s. */

@@ -44,6 +44,11 @@ export const configSchema = z.object({
   LIVEFEED_INGEST_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
   /** Ingest transactions that may run at once, each over its own share of the stories. */
   LIVEFEED_INGEST_LANES: z.coerce.number().int().min(1).max(32).default(4),
+  /**
+   * How long a trickle of reports (fewer than 50) waits for more before ingest commits it, when no
+   * transaction is running: fewer, fuller transactions at moderate rates. 0 commits at once.
+   */
+  LIVEFEED_INGEST_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(10),
   /** How long JetStream waits for an ack before redelivering a report to another worker. */
   LIVEFEED_ACK_WAIT_MS: z.coerce.number().int().min(500).default(5_000),
   /** Days the events stream keeps events. */

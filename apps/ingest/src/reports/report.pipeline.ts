@@ -33,6 +33,8 @@ export interface PipelineOptions {
   readonly maxRetryDelayMs: number;
   /** The most reports one transaction takes. */
   readonly batchSize: number;
+  /** How long a trickle waits for more reports when no transaction runs (StoryScheduler); 0 by default. */
+  readonly lingerMs?: number;
   /** Told of each batch's new events right after its commit (the snapshot writer). */
   readonly committed?: (events: readonly StoryEvent[]) => void;
 }
@@ -77,6 +79,7 @@ export class ReportPipeline {
         maxBatch: options.batchSize,
         minBatch: Math.min(options.batchSize, MIN_SHARE),
         maxQueued: options.batchSize,
+        lingerMs: options.lingerMs ?? 0,
       },
       (batch) => this.work(batch),
       (error) => this.log.error({ err: error }, 'committing reports failed unexpectedly'),

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { expectEventually, expectThroughout } from '@livefeed/common/testing';
 import { StoryScheduler } from './story.scheduler';
 
 /** A `work` whose calls the test finishes by hand, recording what each call got. */
@@ -37,13 +38,14 @@ describe('StoryScheduler', () => {
         fc.integer({ min: 1, max: 5 }),
         fc.integer({ min: 1, max: 7 }),
         fc.integer({ min: 1, max: 7 }),
-        async (keys, concurrency, maxBatch, minBatch) => {
+        fc.constantFrom(0, 0, 1),
+        async (keys, concurrency, maxBatch, minBatch, lingerMs) => {
           const seen = new Map<string, number[]>();
           const busyKeys = new Set<string>();
           let overlap = false;
           const sut = new StoryScheduler<{ key: string; n: number }>(
             concurrency,
-            { maxBatch, minBatch, maxQueued: 20 },
+            { maxBatch, minBatch, maxQueued: 20, lingerMs },
             async (batch) => {
               const batchKeys = new Set(batch.map((b) => b.key));
               for (const k of batchKeys) if (busyKeys.has(k)) overlap = true;
@@ -119,6 +121,69 @@ describe('StoryScheduler', () => {
     w.calls[1].finish();
     await flush();
     expect(w.calls[2].items).toEqual(['s5']);
+  });
+
+  describe('with a linger', () => {
+    const LINGER_MS = 40;
+    const lingering = (w: ReturnType<typeof controlledWork<string>>, minBatch = 5) =>
+      new StoryScheduler<string>(
+        4,
+        { maxBatch: 500, minBatch, maxQueued: 500, lingerMs: LINGER_MS },
+        w.work,
+        rethrow,
+      );
+
+    it('lets a trickle wait for company, then takes it in one call', async () => {
+      const w = controlledWork<string>();
+      const sut = lingering(w);
+      const started = performance.now();
+      await sut.push(keyed((s) => s, ['s1']));
+      await sut.push(keyed((s) => s, ['s2', 's3']));
+      await flush();
+      expect(w.calls).toHaveLength(0);
+      await expectEventually(() => expect(w.calls).toHaveLength(1));
+      // Timers may fire a millisecond early against performance.now().
+      expect(performance.now() - started).toBeGreaterThanOrEqual(LINGER_MS - 2);
+      expect(w.calls[0].items).toEqual(['s1', 's2', 's3']);
+    });
+
+    it('starts at once when minBatch items wait', async () => {
+      const w = controlledWork<string>();
+      const sut = lingering(w, 3);
+      await sut.push(keyed((s) => s, ['s1', 's2']));
+      expect(w.calls).toHaveLength(0);
+      await sut.push(keyed((s) => s, ['s3']));
+      expect(w.calls.map((c) => c.items)).toEqual([['s1', 's2', 's3']]);
+    });
+
+    it('counts the wait from the oldest item, also behind a running call', async () => {
+      const w = controlledWork<string>();
+      const sut = lingering(w);
+      await sut.push(keyed((s) => s, ['s1']));
+      await expectEventually(() => expect(w.calls).toHaveLength(1));
+      await sut.push(keyed((s) => s, ['s2']));
+      const s2Pushed = performance.now();
+      // s2 has waited its linger behind the running call: it goes as soon as that call ends.
+      await expectThroughout(() => expect(w.calls).toHaveLength(1), {
+        forMs: LINGER_MS + 5,
+        intervalMs: 5,
+      });
+      w.calls[0].finish();
+      await flush();
+      expect(w.calls.map((c) => c.items)).toEqual([['s1'], ['s2']]);
+      expect(performance.now() - s2Pushed).toBeGreaterThanOrEqual(LINGER_MS);
+    });
+
+    it('lets drain wait out a lingering trickle', async () => {
+      const w = controlledWork<string>();
+      const sut = lingering(w);
+      await sut.push(keyed((s) => s, ['s1']));
+      const drained = sut.drain();
+      await expectEventually(() => expect(w.calls).toHaveLength(1));
+      w.calls[0].finish();
+      await drained;
+      expect(sut.waiting).toBe(0);
+    });
   });
 
   it('lets a free worker pass over stories that are busy, and keeps their later items back', async () => {
