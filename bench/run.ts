@@ -36,7 +36,7 @@ const SCRIPTS: Record<BenchName, string> = {
   rebuild: 'rebuild/rebuild.bench.ts',
 };
 const QUICK_ARGS: Record<BenchName, string[]> = {
-  ingest: ['--reports=5000', '--stories=100', '--rate=500', '--seconds=3'],
+  ingest: ['--reports=5000', '--stories=100', '--rate=500', '--seconds=3', '--shared=2000'],
   fanout: ['--quick'],
   rebuild: ['--quick'],
 };

@@ -3,11 +3,14 @@
  * app, beside a baseline measured in the same run: the same rows appended to PostgreSQL with
  * plain multi-row INSERTs.
  *
- *   npm run build && npx tsx bench/ingest/ingest.bench.ts [--reports=50000] [--stories=500] [--rate=1000] [--seconds=10]
+ *   npm run build && npx tsx bench/ingest/ingest.bench.ts [--reports=50000] [--stories=500] [--rate=1000] [--seconds=10] [--shared=20000]
  *   (INGEST_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the ingest process)
  *
  * "Commit" is observed as the event's arrival on `<root>.events.<story>`, which the ingest app
  * publishes right after the PostgreSQL commit, so latencies here include that publish.
+ *
+ * Last, `--shared` reports (0: skipped) at full speed through two ingest processes sharing the durable
+ * consumer, for information: how a second process changes a backlog's throughput on these 2 cores.
  */
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
@@ -16,7 +19,7 @@ import { connect } from '@nats-io/transport-node';
 import { Client } from 'pg';
 import { createTestDatabase } from '@livefeed/common/testing';
 import { PipelinedPublisher } from '@livefeed/messaging';
-import { startApp } from '../../test/support/processes';
+import { type AppProcess, startApp } from '../../test/support/processes';
 import { summarise } from '../lib/stats';
 import { arg, writeReport } from '../lib/report';
 import { cpuLine, cpuPercent, cpuSample, pidsNamed, type CpuGroups } from '../lib/cpu';
@@ -25,6 +28,7 @@ const N = arg('reports', 50_000);
 const M = arg('stories', 500);
 const RATE = arg('rate', 1_000);
 const RATE_SECONDS = arg('seconds', 10);
+const SHARED = arg('shared', 20_000);
 const enc = new TextEncoder();
 
 interface Rpt {
@@ -177,6 +181,7 @@ async function main(): Promise<void> {
     },
     { execArgv: process.env.INGEST_NODE_ARGS?.split(' ').filter(Boolean) ?? [] },
   );
+  let second: AppProcess | undefined;
   try {
     const prefix = randomBytes(3).toString('hex');
     const fullSpeed = makeReports(`f${prefix}`, N, M);
@@ -184,16 +189,19 @@ async function main(): Promise<void> {
 
     // Full speed: every report published as fast as JetStream acks them.
     const groups: CpuGroups = {
-      ingest: () => [ingest.child.pid ?? 0],
+      ingest: () => [ingest.child.pid ?? 0, ...(second ? [second.child.pid ?? 0] : [])],
       postgres: () => pidsNamed('postgres'),
       nats: () => pidsNamed('nats-server'),
     };
-    const w1 = new Watch(nc, root);
-    const cpuBefore = cpuSample(groups);
-    const t0 = await publishAll(nc, root, fullSpeed, w1);
-    await w1.done(N, 300_000);
-    const cpu = cpuPercent(cpuBefore, cpuSample(groups));
-    const throughput = N / ((w1.lastArrival - t0) / 1000);
+    const fullRun = async (reports: Rpt[]) => {
+      const watch = new Watch(nc, root);
+      const cpuBefore = cpuSample(groups);
+      const t0 = await publishAll(nc, root, reports, watch);
+      await watch.done(reports.length, 300_000);
+      const cpu = cpuPercent(cpuBefore, cpuSample(groups));
+      return { watch, cpu, throughput: reports.length / ((watch.lastArrival - t0) / 1000) };
+    };
+    const { watch: w1, cpu, throughput } = await fullRun(fullSpeed);
 
     // Fixed rate, to read latency without a backlog (right after the bulk load: autovacuum may run).
 
@@ -208,6 +216,15 @@ async function main(): Promise<void> {
     await w2.done(rateReports.length, 120_000);
     const cpuAtRate = cpuPercent(cpuBeforeRate, cpuSample(groups));
 
+    // Two processes on the one durable consumer: each sees only part of the stream, so the filing
+    // gate looks at the stream for most reports (docs/architecture.md, "Several ingest processes").
+    let shared: { reportsPerSec: number; cpuPercent: Record<string, number> } | undefined;
+    if (SHARED > 0) {
+      second = await startApp('ingest', { DATABASE_URL: db.url, LIVEFEED_SUBJECT_ROOT: root });
+      const run = await fullRun(makeReports(`s${prefix}`, SHARED, M));
+      shared = { reportsPerSec: Math.round(run.throughput), cpuPercent: run.cpu };
+    }
+
     const full = summarise(w1.latencies);
     const fixed = summarise(w2.latencies);
     const result = {
@@ -220,6 +237,7 @@ async function main(): Promise<void> {
         latencyMs: fixed,
         cpuPercent: cpuAtRate,
       },
+      ...(shared ? { sharedConsumer: { processes: 2, reports: SHARED, ...shared } } : {}),
       ratioToBaseline: Math.round((throughput / baseline) * 1000) / 1000,
       targets: {
         reportsPerSec: { target: 12_000, met: throughput >= 12_000 },
@@ -241,11 +259,18 @@ async function main(): Promise<void> {
       `| full speed CPU, % of one core (bench = the publisher) | ${cpuLine(cpu)} | (info) |`,
       `| ${RATE}/s publish→commit p50 / p99 / max | ${fixed.p50} / ${fixed.p99} / ${fixed.max} ms | p99 ≤ 25 ms ${result.targets.p99AtFixedRateMs.met ? '✓' : '✗'} |`,
       `| ${RATE}/s CPU, % of one core | ${cpuLine(cpuAtRate)} | (info) |`,
+      ...(shared
+        ? [
+            `| two ingest processes on one consumer, ${SHARED} reports at full speed | ${shared.reportsPerSec} reports/s | (info) |`,
+            `| two processes: CPU, % of one core (ingest = both) | ${cpuLine(shared.cpuPercent)} | (info) |`,
+          ]
+        : []),
       '',
     ].join('\n');
     writeReport('ingest', result, md);
   } finally {
     await ingest.stop();
+    await second?.stop();
     await nc.drain();
     await db.drop();
   }

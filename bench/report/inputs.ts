@@ -17,6 +17,13 @@ export interface IngestJson {
   baselineInsertRowsPerSec: number;
   fullSpeed: { reportsPerSec: number; latencyMs: Latency; cpuPercent: Record<string, number> };
   fixedRate: { ratePerSec: number; latencyMs: Latency; cpuPercent: Record<string, number> };
+  /** Two ingest processes on the one durable consumer, at full speed (for information). */
+  sharedConsumer?: {
+    processes: number;
+    reports: number;
+    reportsPerSec: number;
+    cpuPercent: Record<string, number>;
+  };
 }
 
 export interface FanoutJson {

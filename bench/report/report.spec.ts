@@ -162,6 +162,25 @@ describe('the report', () => {
     expect(markdown).toContain('`--quick`');
   });
 
+  it('shows two ingest processes on one consumer beside one, when the bench measured them', () => {
+    const two = inputs({ reportsPerSec: 10_000 });
+    expect(composeReport(two).markdown).not.toContain('sharing the consumer');
+    two.ingest = {
+      ...two.ingest!,
+      sharedConsumer: {
+        processes: 2,
+        reports: 20_000,
+        reportsPerSec: 2_500,
+        cpuPercent: { ingest: 64, nats: 58 },
+      },
+    };
+    const { markdown } = composeReport(two);
+    expect(markdown).toContain(
+      '| sustained, 2 ingest processes sharing the consumer (20,000 reports) | 2,500 reports/s (25.0 % of one process) | – |',
+    );
+    expect(markdown).toContain('NATS 58 % of a core, ingest 64 % (both)');
+  });
+
   it('is written from nothing at all without throwing', () => {
     const { markdown, charts } = composeReport({});
     expect(markdown).toContain('Machine: not recorded');

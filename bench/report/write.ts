@@ -70,7 +70,7 @@ function machineLines({ machine, run }: Inputs): string[] {
 
 function ingestLines({ ingest }: Inputs): string[] {
   if (!ingest) return [];
-  const { fullSpeed: f, fixedRate: r } = ingest;
+  const { fullSpeed: f, fixedRate: r, sharedConsumer: s } = ingest;
   return [
     '## Ingest ([details](results/ingest.md))',
     '',
@@ -89,8 +89,23 @@ function ingestLines({ ingest }: Inputs): string[] {
           `${r.latencyMs.p50} / ${r.latencyMs.p99} / ${r.latencyMs.max} ms`,
           '–',
         ],
+        ...(s
+          ? [
+              [
+                `sustained, ${s.processes} ingest processes sharing the consumer (${n(s.reports)} reports)`,
+                `${n(s.reportsPerSec)} reports/s (${pct(s.reportsPerSec, f.reportsPerSec)} of one process)`,
+                '–',
+              ],
+            ]
+          : []),
       ],
     ),
+    ...(s
+      ? [
+          '',
+          `With ${s.processes} processes each sees only part of the reports stream, so the filing gate asks NATS for most reports whether an earlier one of the story is held elsewhere, and stories wait for each other's reports: NATS ${s.cpuPercent.nats ?? '?'} % of a core, ingest ${s.cpuPercent.ingest ?? '?'} % (both). More ingest processes add availability, not backlog throughput (bench/README.md).`,
+        ]
+      : []),
   ];
 }
 
