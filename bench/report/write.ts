@@ -102,8 +102,8 @@ function ingestLines({ ingest }: Inputs): string[] {
     ),
     ...(s
       ? [
-          '',
           `With ${s.processes} processes each sees only part of the reports stream, so the filing gate asks NATS for most reports whether an earlier one of the story is held elsewhere, and stories wait for each other's reports: NATS ${s.cpuPercent.nats ?? '?'} % of a core, ingest ${s.cpuPercent.ingest ?? '?'} % (both). More ingest processes add availability, not backlog throughput (bench/README.md).`,
+          '',
         ]
       : []),
   ];

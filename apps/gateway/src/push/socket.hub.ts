@@ -7,6 +7,7 @@ import type {
   ServerToClientEvents,
 } from '@livefeed/protocol';
 import type { Server as IoServer, Socket as IoSocket } from 'socket.io';
+import { WebSocket } from 'ws';
 
 /** The gateway's socket.io server, typed by the protocol: it can only emit the protocol's messages. */
 export type PushServer = IoServer<ClientToServerEvents, ServerToClientEvents>;
@@ -23,6 +24,39 @@ export const audienceRoom = (storyId: string) => `all:${storyId}`;
 
 interface Packet {
   readonly data?: unknown;
+}
+/** engine.io's packet options: a WebSocket frame made beforehand is written as is (`wsPreEncodedFrame`). */
+interface PacketOptions {
+  compress?: boolean;
+  wsPreEncodedFrame?: readonly Buffer[];
+}
+/** ws's frame builder, which socket.io's own adapter uses for broadcasts (untyped in @types/ws). */
+const { Sender } = WebSocket as unknown as {
+  Sender: {
+    frame(
+      data: Buffer,
+      options: { readOnly: boolean; mask: boolean; rsv1: boolean; opcode: number; fin: boolean },
+    ): Buffer[];
+  };
+};
+
+/**
+ * The WebSocket text frame of an engine.io "message" packet (type `4`), made once for every socket it
+ * goes to, as socket.io's adapter does for a room: a catch-up then costs each socket a write, not an
+ * encoding, a string-to-bytes copy and a frame. Polling ignores it and encodes as usual.
+ */
+function preEncoded(packets: readonly EncodedPacket[]): PacketOptions {
+  if (packets.length !== 1 || typeof packets[0] !== 'string') return {};
+  const data = Buffer.from(`4${packets[0]}`);
+  return {
+    wsPreEncodedFrame: Sender.frame(data, {
+      readOnly: false,
+      mask: false,
+      rsv1: false,
+      opcode: 1,
+      fin: true,
+    }),
+  };
 }
 interface WsLike {
   readonly bufferedAmount?: number;
@@ -43,7 +77,7 @@ export class SocketHub {
   private server: PushServer | null = null;
   private readonly encoded = new Map<
     object,
-    { name: string; nsp: string; packets: readonly EncodedPacket[] }
+    { name: string; nsp: string; packets: readonly EncodedPacket[]; options: PacketOptions }
   >();
 
   attach(server: PushServer): void {
@@ -93,17 +127,15 @@ export class SocketHub {
     const nsp = socket.nsp.name;
     let entry = this.encoded.get(payload);
     if (!entry || entry.name !== name || entry.nsp !== nsp) {
-      entry = {
-        name,
-        nsp,
-        packets: this.server.encoder.encode({ type: EVENT, nsp, data: [name, payload] }),
-      };
+      const packets = this.server.encoder.encode({ type: EVENT, nsp, data: [name, payload] });
+      entry = { name, nsp, packets, options: preEncoded(packets) };
       this.encoded.set(payload, entry);
       // Bounded: the oldest go first (catch-ups send recent events, so the cache keeps up with them).
       if (this.encoded.size > ENCODED_MAX)
         this.encoded.delete(this.encoded.keys().next().value as object);
     }
-    for (const packet of entry.packets) socket.conn.write(packet as string);
+    // engine.io sets `compress` on the options it is given; shared, as the adapter's are.
+    for (const packet of entry.packets) socket.conn.write(packet as string, entry.options);
   }
 
   /** Encodes once for the whole room. */
