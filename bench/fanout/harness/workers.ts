@@ -34,7 +34,12 @@ export class WorkerPool {
     const ready: Promise<WorkerReply>[] = [];
     for (let i = 0; i < n; i++) {
       const child = fork(file, [this.kind, String(this.reservoir)], {
-        execArgv: [...process.execArgv, '--max-old-space-size=1024'],
+        // CLIENT_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) go to every client process.
+        execArgv: [
+          ...process.execArgv,
+          '--max-old-space-size=1024',
+          ...(process.env.CLIENT_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+        ],
         serialization: 'advanced',
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
