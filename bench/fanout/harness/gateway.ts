@@ -8,15 +8,16 @@ import { round } from './util';
 /**
  * `startApp` of test/support, or the same for another build of the app (`entry`: its main.js),
  * e.g. to measure a known-good ingest while the working tree's is mid-change. `INGEST_NODE_ARGS`
- * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) go to the ingest process, as in bench/ingest.
+ * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) go to the ingest process, as in bench/ingest, and
+ * `GATEWAY_NODE_ARGS` to the gateway.
  */
 export function startBuilt(
   app: 'ingest' | 'gateway',
   env: Record<string, string>,
   entry?: string,
 ): Promise<AppProcess> {
-  const execArgv =
-    app === 'ingest' ? (process.env.INGEST_NODE_ARGS?.split(' ').filter(Boolean) ?? []) : [];
+  const args = app === 'ingest' ? process.env.INGEST_NODE_ARGS : process.env.GATEWAY_NODE_ARGS;
+  const execArgv = args?.split(' ').filter(Boolean) ?? [];
   return startApp(app, env, { execArgv, ...(entry ? { entry } : {}) });
 }
 
