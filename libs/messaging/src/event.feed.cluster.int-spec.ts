@@ -144,35 +144,36 @@ describe('EventFeed on a NATS cluster, a node SIGKILLed while events flow', () =
     expect(versions).toEqual(Array.from({ length: TOTAL }, (_, i) => i + 1));
   }
 
-  it('the node holding the feed’s consumer dies, its connection is on another', async () => {
-    await survives({
-      feedNode: (leader) => leader,
-      wanted: (p) => p.consumer !== p.connection,
-      victim: (p) => p.consumer,
-    });
-  });
-
-  it('the stream leader dies, neither the feed’s consumer nor its connection is on it', async () => {
-    await survives({
-      feedNode: (leader) => cluster.nodes.find((n) => n.name !== leader)!.name,
-      wanted: (p) => p.consumer !== p.leader,
-      victim: (p) => p.leader,
-    });
-  });
-
-  it('the node the feed’s connection is on dies, its consumer is on another', async () => {
-    await survives({
-      feedNode: (leader) => leader,
-      wanted: (p) => p.consumer !== p.connection,
-      victim: (p) => p.connection,
-    });
-  });
-
-  it('the node the feed’s connection and its consumer are on dies', async () => {
-    await survives({
-      feedNode: (leader) => leader,
-      wanted: (p) => p.consumer === p.connection,
-      victim: (p) => p.connection,
-    });
+  type Case = Parameters<typeof survives>[0];
+  const onLeader = (leader: string) => leader;
+  const offLeader = (leader: string) => cluster.nodes.find((n) => n.name !== leader)!.name;
+  const cases: Array<[string, Case]> = [
+    [
+      'the node holding the feed’s consumer dies, its connection is on another',
+      { feedNode: onLeader, wanted: (p) => p.consumer !== p.connection, victim: (p) => p.consumer },
+    ],
+    [
+      'the stream leader dies, neither the feed’s consumer nor its connection is on it',
+      { feedNode: offLeader, wanted: (p) => p.consumer !== p.leader, victim: (p) => p.leader },
+    ],
+    [
+      'the node the feed’s connection is on dies, its consumer is on another',
+      {
+        feedNode: onLeader,
+        wanted: (p) => p.consumer !== p.connection,
+        victim: (p) => p.connection,
+      },
+    ],
+    [
+      'the node the feed’s connection and its consumer are on dies',
+      {
+        feedNode: onLeader,
+        wanted: (p) => p.consumer === p.connection,
+        victim: (p) => p.connection,
+      },
+    ],
+  ];
+  it.each(cases)('%s', async (_name, placement) => {
+    await survives(placement);
   });
 });
