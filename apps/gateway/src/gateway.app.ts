@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import {
@@ -8,6 +7,7 @@ import {
   answerClientErrors,
   applyServerLimits,
   createLogger,
+  listenShared,
   serverLimitsOf,
   subjectsFor,
 } from '@livefeed/common';
@@ -70,22 +70,17 @@ export async function startGateway(
   app.set('query parser', 'simple');
   app.disable('x-powered-by');
   await app.init();
-  // Not `app.listen`: its typings take no backlog.
+  // Not `app.listen`: its typings take no backlog, and it opens one listening socket.
   const server = app.getHttpServer();
   answerClientErrors(server, log);
   applyServerLimits(server, serverLimitsOf(config), log);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(
-      { port: config.GATEWAY_PORT, host: '0.0.0.0', backlog: options.listenBacklog },
-      () => {
-        server.off('error', reject);
-        resolve();
-      },
-    );
+  const { port, sockets } = await listenShared(server, {
+    port: config.GATEWAY_PORT,
+    host: '0.0.0.0',
+    backlog: options.listenBacklog,
+    sockets: config.LIVEFEED_GATEWAY_LISTENERS,
   });
-  const port = (server.address() as AddressInfo).port;
-  log.info({ port }, 'listening');
+  log.info({ port, sockets }, 'listening');
 
   let closing: Promise<void> | undefined;
   return {

@@ -31,6 +31,15 @@ describe('loadConfig', () => {
       );
   });
 
+  it('listens with 16 sockets on the gateway port by default, 1 to 64 when asked', () => {
+    expect(loadConfig({}).LIVEFEED_GATEWAY_LISTENERS).toBe(16);
+    expect(loadConfig({ LIVEFEED_GATEWAY_LISTENERS: '1' }).LIVEFEED_GATEWAY_LISTENERS).toBe(1);
+    for (const bad of ['0', '65', '1.5', 'all'])
+      expect(() => loadConfig({ LIVEFEED_GATEWAY_LISTENERS: bad })).toThrow(
+        /LIVEFEED_GATEWAY_LISTENERS/,
+      );
+  });
+
   it('leaves the heartbeat to the gateway unless it is set', () => {
     expect(loadConfig({}).LIVEFEED_PING_TIMEOUT_MS).toBeUndefined();
     const config = loadConfig({

@@ -55,6 +55,12 @@ export const configSchema = z.object({
   LIVEFEED_EVENTS_MAX_AGE_DAYS: z.coerce.number().positive().default(7),
   /** Replicas of the streams the apps create: 1 on one server, 3 on a cluster (docs/cluster.md). */
   LIVEFEED_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  /**
+   * Listening sockets on the gateway's port (`SO_REUSEPORT`, Linux): Node accepts one connection
+   * per socket and event-loop turn, so a reconnect storm onto a busy gateway is accepted this many
+   * times faster. 1: one plain socket.
+   */
+  LIVEFEED_GATEWAY_LISTENERS: z.coerce.number().int().min(1).max(64).default(16),
   /** Events per story the gateway keeps in memory for catch-ups. */
   LIVEFEED_GATEWAY_CACHE_EVENTS: z.coerce.number().int().min(0).default(1000),
   /**

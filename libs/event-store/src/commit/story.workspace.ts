@@ -116,25 +116,19 @@ export class StoryWorkspace {
   changes(): StoryChanges | null {
     const state = this.current;
     if (!this.changed || state === null) return null;
+    // Looked up by id, not searched: a rebuild touches every entry of a story at once.
+    const entryById = new Map(state.entries.map((e) => [e.entryId, e]));
+    const figureById = new Map(state.figures.map((f) => [f.figureId, f]));
     const entries = [...this.touchedEntries].map((entryId) => ({
-      entry: required(
-        state.entries.find((e) => e.entryId === entryId),
-        `entry ${entryId}`,
-      ),
+      entry: required(entryById.get(entryId), `entry ${entryId}`),
       postedVersion: required(this.postedVersions.get(entryId), `posted version of ${entryId}`),
     }));
     const figures = [...this.touchedFigures].map((figureId) => ({
-      figure: required(
-        state.figures.find((f) => f.figureId === figureId),
-        `figure ${figureId}`,
-      ),
+      figure: required(figureById.get(figureId), `figure ${figureId}`),
       firstVersion: required(this.figureVersions.get(figureId), `first version of ${figureId}`),
     }));
     const claims = [...this.touchedClaims].map(([key, { figureId, sourceName }]) => {
-      const figure = required(
-        state.figures.find((f) => f.figureId === figureId),
-        `figure ${figureId}`,
-      );
+      const figure = required(figureById.get(figureId), `figure ${figureId}`);
       return {
         figureId,
         claim: required(
