@@ -3,7 +3,7 @@ import { storyScript } from '../support/livefeed';
 import { checkFaults, checkReader, clean } from './fault.checker';
 
 /** The checker itself: each kind of fault it must see, seen and counted. */
-const reader = (log: Follower['log']) => ({ log }) as unknown as Follower;
+const reader = (log: Follower['log']) => ({ log });
 const row = (story_id: string, report_id: string, version: number) => ({
   story_id,
   report_id,

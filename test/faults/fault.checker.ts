@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type Follower, versionsHeld } from '../support/followers';
+import { type FollowerView, versionsHeld } from '../support/followers';
 import type { RawReport } from '../support/livefeed';
 
 /** What went wrong with one kind of thing (reports in the log, or versions handed to readers). */
@@ -41,7 +41,7 @@ export function checkFaults(input: {
   readonly filed: readonly RawReport[];
   readonly log: readonly LogRow[];
   readonly rejected: number;
-  readonly readers: readonly { storyId: string; follower: Follower }[];
+  readonly readers: readonly { storyId: string; follower: Pick<FollowerView, 'log'> }[];
   readonly extra?: Record<string, unknown>;
 }): FaultFigures {
   const reports = {

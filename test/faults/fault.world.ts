@@ -2,9 +2,10 @@ import { jetstream } from '@nats-io/jetstream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { expectEventually, uniqueName } from '@livefeed/common/testing';
 import { PrivateNatsServer } from '@livefeed/messaging/testing/private-nats-server';
-import { type Follower, Followers } from '../support/followers';
+import type { FollowerView } from '../support/followers';
 import { isolatedWorld, type RawReport, workload } from '../support/livefeed';
 import { AppFleet, type AppProcess } from '../support/processes';
+import { ReaderPool } from '../support/reader-pool';
 import { PrivatePostgres } from '../support/private-postgres';
 import { sharedByFile } from '../support/shared-by-file';
 import { checkFaults, type FaultFigures } from './fault.checker';
@@ -35,8 +36,9 @@ export async function faultWorld({ natsUrl }: { natsUrl?: string } = {}) {
     }),
   });
   const fleet = new AppFleet();
-  const followers = new Followers();
-  const readers: { storyId: string; follower: Follower }[] = [];
+  // The readers run in worker processes of their own, as readers on phones do.
+  const pool = new ReaderPool();
+  const readers: { storyId: string; follower: FollowerView }[] = [];
   const filed: RawReport[] = [];
   const js = jetstream(world.nc);
   let closed = false;
@@ -70,8 +72,8 @@ export async function faultWorld({ natsUrl }: { natsUrl?: string } = {}) {
     gateway: (env: Record<string, string> = {}): Promise<AppProcess> =>
       fleet.start('gateway', { ...world.env, ...env }),
     /** A reader of `storyId`; `checked` false leaves it out of the checker's readers. */
-    follow(url: string, storyId: string, { checked = true } = {}): Follower {
-      const follower = followers.follow(url, storyId, readerOptions);
+    follow(url: string, storyId: string, { checked = true } = {}): FollowerView {
+      const follower = pool.follow(url, storyId, readerOptions);
       if (checked) readers.push({ storyId, follower });
       return follower;
     },
@@ -182,7 +184,7 @@ export async function faultWorld({ natsUrl }: { natsUrl?: string } = {}) {
     },
     async close(): Promise<void> {
       closed = true;
-      followers.closeAll();
+      await pool.close();
       await fleet.stopAll();
       await world.close();
       await nats?.destroy();

@@ -29,7 +29,9 @@ describe('readers silently cut off from a gateway (a path that stops forwarding)
     );
     for (let i = 0; i < READERS; i++) fault.follow(gateway.url, 'cut');
     await fault.settle();
-    for (const f of cutOff) expect(f.sub.status).toBe('live');
+    await expectEventually(() => {
+      for (const f of cutOff) expect(f.sub.status).toBe('live');
+    });
     const sockets = () => metric(gateway, 'livefeed_gateway_connected_sockets');
     expect(await sockets()).toBe(READERS + CUT_OFF);
 

@@ -18,6 +18,19 @@ export interface Follower {
   readonly errors: LivefeedError[];
 }
 
+/**
+ * What a test reads of a reader, wherever it runs: a {@link Follower} of this process, or the copy
+ * of one in a reader worker (reader-pool.ts), brought up to date every few milliseconds.
+ */
+export interface FollowerView {
+  readonly client: { close(): void };
+  readonly sub: { readonly status: SubscriptionStatus; readonly version: number };
+  readonly log: Follower['log'];
+  readonly statuses: SubscriptionStatus[];
+  readonly statusAt: number[];
+  readonly errors: readonly Pick<LivefeedError, 'code' | 'message'>[];
+}
+
 /** The SDK readers of one test file, each on its own client; `closeAll` after the tests. */
 export class Followers {
   private readonly all: Follower[] = [];
@@ -53,7 +66,7 @@ export class Followers {
  * The versions a reader was handed, in order: a snapshot of version v stands for the versions
  * after what it held up to v (and for v itself when it did not move forward: a repeat).
  */
-export function versionsHeld(f: Follower): number[] {
+export function versionsHeld(f: Pick<FollowerView, 'log'>): number[] {
   const out: number[] = [];
   let held = 0;
   for (const m of f.log) {

@@ -6,7 +6,7 @@ import path from 'node:path';
  * health checks: each new connection goes to the next backend in turn; a connection whose backend
  * refuses it (a dead process) is reset, so the client retries and its next attempt lands elsewhere.
  *
- * It runs in its own process (round-robin.balancer.ts), as a real balancer does, and listens with
+ * It runs in its own process (round-robin.balancer.mts), as a real balancer does, and listens with
  * the gateway's backlog (4096). Inside the test process, next to thousands of readers, it accepted
  * a few dozen connections a second (Node accepts one per event-loop turn, and the readers made each
  * turn long), its 511-deep queue overflowed, and every dropped handshake cost its reader a SYN
@@ -31,7 +31,7 @@ export class RoundRobinProxy {
 
   async start(): Promise<number> {
     const child = fork(
-      path.join(__dirname, 'round-robin.balancer.ts'),
+      path.join(__dirname, 'round-robin.balancer.mts'),
       [this.host, '4096', ...this.backends.map(String)],
       { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
     );
