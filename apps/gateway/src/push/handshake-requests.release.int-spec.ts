@@ -20,15 +20,27 @@ describe('the gateway letting go of handshake requests', () => {
   const connect = (transports: ('websocket' | 'polling')[]) =>
     open(transports, { auth: { token: 'reader-token' } });
 
-  it('keeps the handshake a socket was admitted with, without the HTTP request behind it', async () => {
+  it('keeps the handshake’s auth, without the HTTP request, headers or query behind it', async () => {
     const client = connect(['websocket']);
     await expectEventually(() => expect(client.connected).toBe(true));
     const [socket] = world.extra.sockets;
     expect(socket.handshake.auth).toEqual({ token: 'reader-token' });
-    expect(socket.handshake.headers.host).toBe(`127.0.0.1:${world.port}`);
+    expect(socket.handshake.address).toMatch(/127\.0\.0\.1/);
+    expect([socket.handshake.headers, socket.handshake.query]).toEqual([{}, {}]);
     expect(socket.request).toBeUndefined();
     expect(world.extra.upgradeResponses).toHaveLength(1);
     expect(world.extra.upgradeResponses[0].req).toBeUndefined();
+  });
+
+  it('takes a socket out of the room of its own id, and still reaches it by broadcast', async () => {
+    const client = connect(['websocket']);
+    await expectEventually(() => expect(client.connected).toBe(true));
+    const [socket] = world.extra.sockets;
+    await expectEventually(() => expect(socket.rooms.has(socket.id)).toBe(false));
+    expect(world.server.sockets.adapter.rooms.has(socket.id)).toBe(false);
+    const heard = new Promise((resolve) => client.once('echo', resolve));
+    world.server.emit('echo', 'to every socket');
+    await expect(heard).resolves.toBe('to every socket');
   });
 
   it('lets go of the requests of a polling session and of its upgrade to a WebSocket', async () => {

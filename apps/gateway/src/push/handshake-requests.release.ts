@@ -8,6 +8,9 @@ interface UpgradeResponse {
   req?: IncomingMessage;
 }
 
+const NO_HEADERS = Object.freeze({});
+const NO_QUERY = Object.freeze({});
+
 /**
  * Lets go of each connection's HTTP request once socket.io has read what it needs from it, as
  * socket.io's own performance guide advises: the request (headers, raw headers, parser state) is
@@ -18,7 +21,10 @@ interface UpgradeResponse {
  * - The upgrade's response is only written to by middlewares, before the WebSocket handshake's
  *   headers go out (engine.io's `headers` event): after that its request can go.
  * - socket.io builds `socket.handshake` (headers, query, address, auth) from the request when the
- *   client joins a namespace; the gateway reads only the handshake, so the request goes then.
+ *   client joins a namespace; the gateway reads only the handshake's `auth`, so the request goes
+ *   then, and the handshake's `headers` and `query` become empty objects.
+ * - socket.io puts every socket in a room of its own id; the gateway never sends through it, so
+ *   the socket leaves it (a Set and two map entries fewer per socket).
  *
  * `upgrading` is called from an engine.io middleware with each WebSocket upgrade and its response.
  */
@@ -32,6 +38,11 @@ export function releaseHandshakeRequests(server: IoServer): {
   });
   server.on('connection', (socket) => {
     (socket.conn as { request?: unknown }).request = undefined;
+    // The handshake's headers are the request's own object, and its query is parsed from the URL:
+    // the gateway reads only `auth` (at connection), so neither is kept for the socket's life.
+    Object.assign(socket.handshake, { headers: NO_HEADERS, query: NO_QUERY });
+    // Nothing is sent to a socket through its own room (SocketHub writes to the socket itself).
+    void socket.leave(socket.id);
   });
   return {
     upgrading(req, res) {
