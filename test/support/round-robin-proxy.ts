@@ -7,7 +7,8 @@ import path from 'node:path';
  * refuses it (a dead process) is reset, so the client retries and its next attempt lands elsewhere.
  *
  * It runs in its own process (round-robin.balancer.mts), as a real balancer does, and listens with
- * the gateway's backlog (4096). Inside the test process, next to thousands of readers, it accepted
+ * the gateway's backlog (4096) on 8 sockets (Node accepts one connection per listening socket and
+ * event-loop turn: libs/common/src/http/listen.ts). Inside the test process, next to thousands of readers, it accepted
  * a few dozen connections a second (Node accepts one per event-loop turn, and the readers made each
  * turn long), its 511-deep queue overflowed, and every dropped handshake cost its reader a SYN
  * retransmit (1 s, 3 s, 7 s …): a storm of 1,000 readers took minutes (docs/faults.md).
