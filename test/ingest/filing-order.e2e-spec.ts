@@ -213,7 +213,8 @@ describe('ingests SIGKILLed again and again during a 5,000-report burst over 50 
     const stories = Array.from({ length: 50 }, (_, s) => liveStory(`loop-${s}`, 100));
     const filed: RawReport[] = [];
     for (let i = 0; i < 100; i++) for (const script of stories) filed.push(script[i]);
-    const env = { LIVEFEED_INGEST_BATCH: '100' };
+    // A killed worker's reports come back after 2 s rather than the default 5 s.
+    const env = { LIVEFEED_INGEST_BATCH: '100', LIVEFEED_ACK_WAIT_MS: '2000' };
     const workers = await Promise.all([ingest(env), ingest(env)]);
     const chunks = 10;
     const chunkSize = filed.length / chunks;
