@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { StoryState } from '@livefeed/client';
 import { expectEventually } from '@livefeed/common/testing';
 import { type Follower, Followers, range, versionsHeld } from '../support/followers';
@@ -57,6 +58,15 @@ async function restState(base: string, storyId: string): Promise<StoryState> {
   return (await res.json()) as StoryState;
 }
 
+/** Listening IPv4 sockets on `port`, as the kernel counts them (/proc/net/tcp, state 0A). */
+function listeningSockets(port: number): number {
+  const local = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, address, , state]) => address?.endsWith(local) && state === '0A').length;
+}
+
 beforeAll(async () => {
   world = await isolatedWorld();
   ingest = await startApp('ingest', world.env);
@@ -72,6 +82,15 @@ afterAll(async () => {
 });
 
 describe('gateway failover (real ingest, two gateway processes, NATS, PostgreSQL)', () => {
+  it('listens with 16 sockets on each gateway port by default, with 1 when told', async () => {
+    // Node accepts one connection per listening socket and loop turn (libs/common/src/http/listen.ts).
+    expect([listeningSockets(gatewayA.port), listeningSockets(gatewayB.port)]).toEqual([16, 16]);
+    const single = await gateway({ LIVEFEED_GATEWAY_LISTENERS: '1' });
+    expect(listeningSockets(single.port)).toBe(1);
+    expect((await fetch(`${single.url}/health`)).status).toBe(200);
+    await single.stop();
+  });
+
   it('hands clients on two gateways identical version sequences for the same burst', async () => {
     const storyId = 'twins';
     const script = storyScript(storyId, 40);

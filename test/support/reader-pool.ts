@@ -52,7 +52,7 @@ export class ReaderPool {
 
   /** Closes every reader and waits for the workers to exit. */
   async close(): Promise<void> {
-    const workers = this.workers.splice(0);
+    const workers = this.workers.splice(0).filter(Boolean);
     for (const w of workers) {
       if (w.child.connected) w.child.send({ op: 'closeAll' } satisfies ReaderCommand);
       else w.child.kill('SIGKILL');
@@ -61,8 +61,7 @@ export class ReaderPool {
   }
 
   private workerFor(id: number): Worker {
-    if (this.workers.length < this.size) this.workers.push(this.start());
-    return this.workers[id % this.size];
+    return (this.workers[id % this.size] ??= this.start());
   }
 
   private start(): Worker {

@@ -6,7 +6,7 @@ import path from 'node:path';
  * health checks: each new connection goes to the next backend in turn; a connection whose backend
  * refuses it (a dead process) is reset, so the client retries and its next attempt lands elsewhere.
  *
- * It runs in its own process (round-robin.balancer.mts), as a real balancer does, and listens with
+ * It runs in its own process (round-robin.balancer.ts), as a real balancer does, and listens with
  * the gateway's backlog (4096) on 8 sockets (Node accepts one connection per listening socket and
  * event-loop turn: libs/common/src/http/listen.ts). Inside the test process, next to thousands of readers, it accepted
  * a few dozen connections a second (Node accepts one per event-loop turn, and the readers made each
@@ -32,9 +32,9 @@ export class RoundRobinProxy {
 
   async start(): Promise<number> {
     const child = fork(
-      path.join(__dirname, 'round-robin.balancer.mts'),
+      path.join(__dirname, 'round-robin.balancer.ts'),
       [this.host, '4096', ...this.backends.map(String)],
-      { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+      { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
     );
     this.child = child;
     this.port = await new Promise<number>((resolve, reject) => {

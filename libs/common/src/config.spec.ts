@@ -22,22 +22,16 @@ describe('loadConfig', () => {
     });
   });
 
-  it('replicates streams once by default, up to 5 times when asked (docs/cluster.md)', () => {
-    expect(loadConfig({}).LIVEFEED_STREAM_REPLICAS).toBe(1);
-    expect(loadConfig({ LIVEFEED_STREAM_REPLICAS: '3' }).LIVEFEED_STREAM_REPLICAS).toBe(3);
-    for (const bad of ['0', '6', '2.5', 'three'])
-      expect(() => loadConfig({ LIVEFEED_STREAM_REPLICAS: bad })).toThrow(
-        /LIVEFEED_STREAM_REPLICAS/,
-      );
-  });
-
-  it('listens with 16 sockets on the gateway port by default, 1 to 64 when asked', () => {
-    expect(loadConfig({}).LIVEFEED_GATEWAY_LISTENERS).toBe(16);
-    expect(loadConfig({ LIVEFEED_GATEWAY_LISTENERS: '1' }).LIVEFEED_GATEWAY_LISTENERS).toBe(1);
-    for (const bad of ['0', '65', '1.5', 'all'])
-      expect(() => loadConfig({ LIVEFEED_GATEWAY_LISTENERS: bad })).toThrow(
-        /LIVEFEED_GATEWAY_LISTENERS/,
-      );
+  it.each([
+    // Streams: once on one server, up to 5 times on a cluster (docs/cluster.md).
+    { name: 'LIVEFEED_STREAM_REPLICAS', byDefault: 1, asked: 3, bad: ['0', '6', '2.5', 'three'] },
+    // Listening sockets on the gateway's port (libs/common/src/http/listen.ts).
+    { name: 'LIVEFEED_GATEWAY_LISTENERS', byDefault: 16, asked: 1, bad: ['0', '65', '1.5', 'all'] },
+  ] as const)('gives $name $byDefault by default, takes $asked, refuses $bad', (c) => {
+    expect(loadConfig({})[c.name]).toBe(c.byDefault);
+    expect(loadConfig({ [c.name]: String(c.asked) })[c.name]).toBe(c.asked);
+    for (const bad of c.bad)
+      expect(() => loadConfig({ [c.name]: bad })).toThrow(new RegExp(c.name));
   });
 
   it('leaves the heartbeat to the gateway unless it is set', () => {

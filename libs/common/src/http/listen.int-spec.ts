@@ -87,6 +87,22 @@ describe('listenShared', () => {
     if (process.platform === 'linux') expect(await mostPerTurn(8)).toBeGreaterThan(1);
   });
 
+  it('makes every connection as the server makes its own: half-open for HTTP, not for plain TCP', async () => {
+    const halfOpen = async (s: net.Server) => {
+      const seen: boolean[] = [];
+      s.on('connection', (socket: net.Socket) => {
+        seen.push(socket.allowHalfOpen);
+        socket.destroy();
+      });
+      const { port } = await listenShared(s, { port: 0, host: HOST, backlog: 512, sockets: 8 });
+      await connectMany(port, 40);
+      await new Promise((resolve) => s.close(resolve));
+      return [...new Set(seen)];
+    };
+    expect(await halfOpen(createServer())).toEqual([true]);
+    expect(await halfOpen(net.createServer())).toEqual([false]);
+  });
+
   it('applies the server’s own limits to connections from every socket', async () => {
     const s = serve({ LIVEFEED_MAX_CONNECTIONS_PER_IP: '10' });
     let seen = 0;

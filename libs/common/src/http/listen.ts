@@ -1,5 +1,4 @@
-import type { Server } from 'node:http';
-import { createServer, type AddressInfo, type Server as NetServer } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 
 export interface ListenOptions {
   readonly port: number;
@@ -19,8 +18,8 @@ export interface Listening {
 
 /**
  * Listens on one port with several listening sockets (`SO_REUSEPORT`), each handing its
- * connections to `server` as if it had accepted them itself: its timeouts, caps and upgrade
- * handling all apply.
+ * connections to `server` as if it had accepted them itself: for an HTTP server, its timeouts,
+ * caps and upgrade handling all apply.
  *
  * libuv accepts one connection per listening socket and event-loop turn (Node 24, libuv 1.52:
  * `strace` shows one `accept4` per `epoll_pwait`). A process busy with a reconnect storm has long
@@ -41,7 +40,13 @@ export async function listenShared(server: Server, options: ListenOptions): Prom
   const actual = (server.address() as AddressInfo).port;
   if (!shared) return { port: actual, sockets: 1 };
 
-  const extras: NetServer[] = [];
+  // The extra sockets' connections are made as the server's own (http.Server: half-open, no Nagle).
+  // Node keeps these options on the server; @types/node does not declare them there.
+  const { allowHalfOpen, noDelay } = server as Server & {
+    allowHalfOpen?: boolean;
+    noDelay?: boolean;
+  };
+  const extras: Server[] = [];
   const close = server.close.bind(server);
   server.close = ((callback?: (error?: Error) => void) => {
     for (const extra of extras.splice(0)) extra.close();
@@ -49,8 +54,7 @@ export async function listenShared(server: Server, options: ListenOptions): Prom
   }) as Server['close'];
   try {
     for (let i = 1; i < options.sockets; i++) {
-      // As http.Server's own net.Server is made: half-open allowed (HTTP needs it), no Nagle.
-      const extra = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+      const extra = createServer({ allowHalfOpen, noDelay }, (socket) => {
         server.emit('connection', socket);
       });
       await listening(extra, { port: actual, host, backlog, reusePort: true });
@@ -66,7 +70,7 @@ export async function listenShared(server: Server, options: ListenOptions): Prom
 }
 
 function listening(
-  target: NetServer,
+  target: Server,
   options: { port: number; host: string; backlog: number; reusePort?: boolean },
 ): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -1,14 +1,12 @@
 /**
- * The balancer process of round-robin-proxy.ts, run by Node itself (type stripping: only erasable
- * TypeScript here, and no imports but Node's). argv: host, backlog, backend ports. It tells its
- * parent `{ port }` once listening and `{ routed }` (per backend port) as connections come, and
- * on `close` resets every connection and exits. It listens with several sockets on its port
- * (`SO_REUSEPORT` on Linux), as balancers do with their workers: Node accepts one connection per
- * listening socket and event-loop turn (libs/common/src/http/listen.ts).
- *
- * `.mts`: Node reads it as the ES module it is, without first trying CommonJS and warning.
+ * The balancer process of round-robin-proxy.ts, run with tsx. argv: host, backlog, backend ports.
+ * It tells its parent `{ port }` once listening and `{ routed }` (per backend port) as connections
+ * come, and on `close` resets every connection and exits. It listens as the gateway does, with
+ * several sockets on its port (libs/common/src/http/listen.ts): Node accepts one connection per
+ * listening socket and event-loop turn.
  */
 import net from 'node:net';
+import { listenShared } from '../../libs/common/src/http/listen';
 
 const [host, backlogArg, ...backendArgs] = process.argv.slice(2);
 const backends = backendArgs.map(Number);
@@ -22,7 +20,7 @@ const report = () => {
   process.send?.({ routed: [...routed] });
 };
 
-const LISTENERS = process.platform === 'linux' ? 8 : 1;
+const LISTENERS = 8;
 
 const onClient = (client: net.Socket) => {
   const target = backends[next++ % backends.length];
@@ -45,12 +43,11 @@ const onClient = (client: net.Socket) => {
   client.pipe(upstream);
   upstream.pipe(client);
 };
-const servers = Array.from({ length: LISTENERS }, () => net.createServer(onClient));
+const server = net.createServer(onClient);
 
 const close = () => {
   for (const s of sockets) s.destroy();
-  for (const extra of servers.slice(1)) extra.close();
-  servers[0].close(() => {
+  server.close(() => {
     clearTimeout(reportDue);
     // The last counts, then out: the parent waits for the exit.
     process.send?.({ routed: [...routed] }, () => process.exit(0));
@@ -63,13 +60,6 @@ process.on('message', (message: { op?: string }) => {
 // The test process went away without closing: nothing is left listening.
 process.on('disconnect', () => process.exit(0));
 
-const listen = (server: net.Server, port: number) =>
-  new Promise<void>((resolve) =>
-    server.listen({ port, host, backlog: Number(backlogArg), reusePort: LISTENERS > 1 }, resolve),
-  );
-void (async () => {
-  await listen(servers[0], 0);
-  const port = (servers[0].address() as net.AddressInfo).port;
-  for (const extra of servers.slice(1)) await listen(extra, port);
-  process.send?.({ port });
-})();
+void listenShared(server, { port: 0, host, backlog: Number(backlogArg), sockets: LISTENERS }).then(
+  ({ port }) => process.send?.({ port }),
+);
