@@ -1,12 +1,14 @@
 /**
- * The two socket.io clients of client-worker.ts, reduced to what the bench needs: connect,
- * subscribe once with an ack, hand on every message, close.
- * - `raw`: the socket.io v5 / engine.io v4 protocol spoken directly over `ws` (websocket only, no
- *   reconnection); live events are scanned for `version`/`reportId` instead of parsed whole.
- * - `sio`: socket.io-client with `transports: ['websocket']`, to cross-check `raw`.
+ * The socket.io clients of client-worker.ts, reduced to what the bench needs: connect, subscribe
+ * once with an ack, hand on every message, close.
+ * - `lean` and `raw`: the socket.io v5 / engine.io v4 protocol spoken directly (websocket only, no
+ *   reconnection; live events are scanned for `version`/`reportId` instead of parsed whole), over
+ *   client-ws.ts' WebSocket on a bare TCP socket (`lean`) or over `ws` (`raw`).
+ * - `sio`: socket.io-client with `transports: ['websocket']`, to cross-check both.
  */
 import WebSocket from 'ws';
 import { io, type Socket as IoSocket } from 'socket.io-client';
+import { openTextSocket } from './client-ws';
 import type { ClientKind, SocketSpec } from './protocol';
 
 export interface Ack {
@@ -52,22 +54,36 @@ function scanEvent(m: string): Envelope | null {
   return { storyId: '', version, reportId: m.slice(r + 12, end) };
 }
 
-/** socket.io over a bare WebSocket: `0{..}` open, `40` connect, `2`/`3` ping/pong, `42[..]` events, `43<id>[..]` acks. */
-function rawConn(url: string, h: ConnHandlers): Conn {
-  const wsUrl = `${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`;
-  const ws = new WebSocket(wsUrl, { perMessageDeflate: false });
-  let acks: ((ack: Ack) => void) | null = null;
-  let connected = false;
-  let closed = false;
-  const end = (reason?: string) => {
-    if (closed) return;
-    closed = true;
-    if (!connected) h.onFail(reason ?? 'closed before connecting');
-    else h.onClose();
-  };
-  ws.on('message', (raw: Buffer, isBinary: boolean) => {
-    if (isBinary) return;
-    const m = raw.toString();
+/** The WebSocket under a `SocketIoOverWebSocket`: `ws`'s, or client-ws.ts' lean one. */
+interface TextTransport {
+  send(text: string): void;
+  /** Closes politely (a close frame) where the transport can. */
+  close(): void;
+  terminate(): void;
+}
+
+/**
+ * socket.io over a bare WebSocket: `0{..}` open, `40` connect, `2`/`3` ping/pong, `42[..]` events,
+ * `43<id>[..]` acks. Its transport hands it each text message (`onText`) and its end (`end`).
+ */
+class SocketIoOverWebSocket implements Conn {
+  private acks: ((ack: Ack) => void) | null = null;
+  private connected = false;
+  private closed = false;
+  transport: TextTransport | null = null;
+
+  constructor(private readonly h: ConnHandlers) {}
+
+  end(reason?: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.connected) this.h.onFail(reason ?? 'closed before connecting');
+    else this.h.onClose();
+  }
+
+  onText(m: string): void {
+    const { h } = this;
+    const ws = this.transport!;
     switch (m.charCodeAt(0)) {
       case 0x32: // '2' ping
         ws.send('3');
@@ -91,14 +107,14 @@ function rawConn(url: string, h: ConnHandlers): Conn {
           // '3' ACK: 43<id>[payload]  (one subscribe per socket: any id is ours)
           const start = m.indexOf('[');
           const [ack] = JSON.parse(m.slice(start)) as [Ack];
-          const cb = acks;
-          acks = null;
+          const cb = this.acks;
+          this.acks = null;
           cb?.(ack);
         } else if (t === 0x30) {
-          connected = true;
+          this.connected = true;
           h.onOpen();
         } else if (t === 0x34) {
-          end(`connect_error ${m.slice(2)}`);
+          this.end(`connect_error ${m.slice(2)}`);
           ws.close();
         } else if (t === 0x31) {
           ws.close();
@@ -108,19 +124,53 @@ function rawConn(url: string, h: ConnHandlers): Conn {
       default:
         return;
     }
-  });
-  ws.on('error', (error: Error) => end(error.message));
-  ws.on('close', () => end());
-  return {
-    subscribe(spec, onAck) {
-      acks = onAck;
-      ws.send(`421${JSON.stringify(['subscribe', spec])}`);
-    },
-    close() {
-      closed = true;
-      ws.terminate();
-    },
+  }
+
+  subscribe(spec: SocketSpec, onAck: (ack: Ack) => void): void {
+    this.acks = onAck;
+    this.transport!.send(`421${JSON.stringify(['subscribe', spec])}`);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.transport!.terminate();
+  }
+}
+
+const wsUrlOf = (url: string) =>
+  `${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`;
+
+/** `raw`: socket.io spoken over `ws`. */
+function rawConn(url: string, h: ConnHandlers): Conn {
+  const session = new SocketIoOverWebSocket(h);
+  const ws = new WebSocket(wsUrlOf(url), { perMessageDeflate: false });
+  session.transport = {
+    send: (text) => ws.send(text),
+    close: () => ws.close(),
+    terminate: () => ws.terminate(),
   };
+  ws.on('message', (raw: Buffer, isBinary: boolean) => {
+    if (!isBinary) session.onText(raw.toString());
+  });
+  ws.on('error', (error: Error) => session.end(error.message));
+  ws.on('close', () => session.end());
+  return session;
+}
+
+/** `lean`: socket.io spoken over client-ws.ts' WebSocket on a bare TCP socket. */
+function leanConn(url: string, h: ConnHandlers): Conn {
+  const session = new SocketIoOverWebSocket(h);
+  const socket = openTextSocket(wsUrlOf(url), {
+    onOpen: () => undefined,
+    onText: (text) => session.onText(text),
+    onEnd: (reason) => session.end(reason),
+  });
+  session.transport = {
+    send: (text) => socket.sendText(text),
+    close: () => socket.terminate(),
+    terminate: () => socket.terminate(),
+  };
+  return session;
 }
 
 function sioConn(url: string, h: ConnHandlers): Conn {
@@ -160,5 +210,6 @@ function sioConn(url: string, h: ConnHandlers): Conn {
 }
 
 export function connect(kind: ClientKind, url: string, h: ConnHandlers): Conn {
-  return kind === 'sio' ? sioConn(url, h) : rawConn(url, h);
+  if (kind === 'sio') return sioConn(url, h);
+  return kind === 'lean' ? leanConn(url, h) : rawConn(url, h);
 }

@@ -3,12 +3,14 @@
  * clients, subscribes each to one story, and measures what arrives — latency from the publish
  * stamp in the id, deliveries, version gaps/repeats per socket. Driven over IPC by the bench.
  *
- * Two client implementations (`--client=raw|sio` on the bench, passed as argv[2]), in
+ * Three client implementations (`--client=lean|raw|sio` on the bench, passed as argv[2]), in
  * client-conn.ts (client-open.ts connects, retries and subscribes them):
- * - `raw` (default): the socket.io v5 / engine.io v4 protocol spoken directly over `ws`
- *   (websocket transport only, no reconnection). Much cheaper per message than socket.io-client,
- *   so that on a small machine the server rather than the load generator runs out of CPU first.
- * - `sio`: socket.io-client with `transports: ['websocket']`, to cross-check `raw`.
+ * - `lean` (default): the socket.io v5 / engine.io v4 protocol spoken directly over client-ws.ts'
+ *   WebSocket on a bare TCP socket (websocket transport only, no reconnection). Much cheaper per
+ *   connection and message than socket.io-client, so that on a small machine the server rather
+ *   than the load generator runs out of CPU first.
+ * - `raw`: the same protocol over `ws`, and `sio`: socket.io-client with
+ *   `transports: ['websocket']`, to cross-check `lean`.
  */
 import type { Ack, Envelope, Snapshot } from './client-conn';
 import {
@@ -20,6 +22,7 @@ import {
   inLanes,
 } from './client-open';
 import {
+  CLIENT_KINDS,
   type ClientKind,
   type CollectResult,
   type OpenResult,
@@ -29,7 +32,7 @@ import {
   wallClock,
 } from './protocol';
 
-const KIND: ClientKind = process.argv[2] === 'sio' ? 'sio' : 'raw';
+const KIND: ClientKind = CLIENT_KINDS.find((k) => k === process.argv[2]) ?? 'lean';
 const RESERVOIR = Number(process.argv[3] ?? 100_000);
 
 class Worker implements Receiver {

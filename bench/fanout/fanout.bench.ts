@@ -7,7 +7,7 @@
  *   npx tsx bench/fanout/fanout.bench.ts [--subscribers=2000] [--rate=20] [--seconds=10]
  *     [--stories=100] [--spreadRate=<rate>] [--idle=5000] [--storm=5000] [--stormVersion=300]
  *     [--stormSpreadMs=0] [--stormWaitSeconds=30] [--workers=4] [--connectConcurrency=50]
- *     [--satStart=25] [--satFactor=1.5] [--satSteps=6] [--satSeconds=4] [--client=raw|sio]
+ *     [--satStart=25] [--satFactor=1.5] [--satSteps=6] [--satSeconds=4] [--client=lean|raw|sio]
  *     [--scenarios=memory,one,spread,saturation,storm,resubscribe] [--baseline=1] [--baselineBacklog=4096]
  *     [--gc=1] [--profile=0] [--deadline=420] [--ingestEntry=<main.js>] [--gatewayEntry=<main.js>]
  *   npx tsx bench/fanout/fanout.bench.ts --quick   # every scenario shrunk: a check that it runs (~1 min)

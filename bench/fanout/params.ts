@@ -8,9 +8,16 @@
 import os from 'node:os';
 import path from 'node:path';
 import { arg } from '../lib/report';
+import { CLIENT_KINDS, type ClientKind } from './protocol';
 
 const strArg = (name: string, fallback: string): string =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+
+function clientKind(name: string): ClientKind {
+  const kind = CLIENT_KINDS.find((k) => k === name);
+  if (!kind) throw new Error(`--client=${name}: expected one of ${CLIENT_KINDS.join(', ')}`);
+  return kind;
+}
 
 export const SCENARIOS = ['memory', 'one', 'spread', 'saturation', 'storm', 'resubscribe'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -39,7 +46,7 @@ export const P = {
   satFactor: arg('satFactor', 1.5),
   satSteps: arg('satSteps', size(6, 2)),
   satSeconds: arg('satSeconds', size(4, 2)),
-  client: (strArg('client', 'raw') === 'sio' ? 'sio' : 'raw') as 'raw' | 'sio',
+  client: clientKind(strArg('client', 'lean')),
   scenarios: strArg('scenarios', SCENARIOS.join(','))
     .split(',')
     .filter((s): s is Scenario => (SCENARIOS as readonly string[]).includes(s)),

@@ -27,7 +27,8 @@ export interface SocketSpec {
   readonly since?: number;
 }
 
-export type ClientKind = 'raw' | 'sio';
+export type ClientKind = 'lean' | 'raw' | 'sio';
+export const CLIENT_KINDS: readonly ClientKind[] = ['lean', 'raw', 'sio'];
 
 // ---- parent → client worker ----------------------------------------------------------------
 

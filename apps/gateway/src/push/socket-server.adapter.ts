@@ -36,7 +36,7 @@ interface EngineSocketLike {
  * idle sockets and sends catch-ups of hundreds of events to each of them in a reconnect storm:
  * message handlers are plain listeners (no rxjs chain per socket and handler), a connection's HTTP
  * request is let go once its handshake is read, and a burst of packets engine.io flushes to one
- * WebSocket goes out in one write instead of one per packet.
+ * WebSocket goes out in one write instead of one per packet, as does the answer to an upgrade.
  */
 export class SocketServerAdapter extends IoAdapter {
   constructor(
@@ -73,7 +73,10 @@ export class SocketServerAdapter extends IoAdapter {
             res,
             () => refusal ?? policy.refusal(req.headers.origin, req.headers.host),
           );
-        else requests.upgrading(req, res);
+        else {
+          requests.upgrading(req, res);
+          answerUpgradeInOneWrite(req);
+        }
         next(refusal === null ? undefined : new Error(refusal));
       },
     );
@@ -123,6 +126,17 @@ export class SocketServerAdapter extends IoAdapter {
       fail(error);
     }
   }
+}
+
+/**
+ * A WebSocket upgrade is answered in one synchronous run: the `101 Switching Protocols` headers,
+ * then engine.io's `open` packet. Corked until the run ends, they go out as one write (and one
+ * wake-up of the client) instead of two.
+ */
+function answerUpgradeInOneWrite(req: IncomingMessage): void {
+  const tcp = req.socket;
+  tcp.cork();
+  process.nextTick(() => tcp.uncork());
 }
 
 /**

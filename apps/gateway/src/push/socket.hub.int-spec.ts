@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { expectEventually } from '@livefeed/common/testing';
 import type { StoryEvent } from '@livefeed/domain';
 import { history, opened, posted } from '@livefeed/domain/testing/story.fixtures';
@@ -66,5 +67,88 @@ describe('SocketHub.sendShared', () => {
     const frames = messages.map((p) => p.options!.wsPreEncodedFrame);
     expect(frames.slice(EVENTS.length)).toEqual(frames.slice(0, EVENTS.length));
     for (let i = 0; i < EVENTS.length; i++) expect(frames[EVENTS.length + i]).toBe(frames[i]);
+  });
+});
+
+/** Counts the writes (system calls' worth: `_write` and `_writev`) made on each server TCP socket. */
+function countWrites(io: IoServer) {
+  const writes = new Map<string, number>();
+  const sockets = new Map<string, Socket>();
+  io.httpServer.on('connection', (tcp: Socket) => {
+    // The client's port: the one part of the address both ends spell alike (IPv4 or mapped IPv6).
+    const key = String(tcp.remotePort);
+    sockets.set(key, tcp);
+    writes.set(key, 0);
+    const counted = tcp as unknown as Record<'_write' | '_writev', (...args: unknown[]) => void>;
+    for (const method of ['_write', '_writev'] as const) {
+      const original = counted[method].bind(tcp);
+      counted[method] = (...args: unknown[]) => {
+        writes.set(key, (writes.get(key) ?? 0) + 1);
+        original(...args);
+      };
+    }
+  });
+  return { writes, sockets };
+}
+
+describe('SocketHub.sendSharedAll and together', () => {
+  const { world, connect: open } = socketServerWorld((io) => ({
+    ...hubOn(io),
+    tcp: countWrites(io),
+  }));
+
+  async function connect(transports: ('websocket' | 'polling')[]) {
+    const client = open(transports, { upgrade: false });
+    const received: string[] = [];
+    client.on('event', (event: StoryEvent) => received.push(`event ${event.version}`));
+    client.on('snapshot', (s: { version: number }) => received.push(`snapshot ${s.version}`));
+    await expectEventually(() => expect(client.connected).toBe(true));
+    const engine = client.io.engine as unknown as { transport: { ws?: { _socket?: Socket } } };
+    const local = engine.transport.ws?._socket;
+    const key = local ? String(local.localPort) : undefined;
+    return { client, received, key };
+  }
+  const versions = (prefix = 'event') => EVENTS.map((e) => `${prefix} ${e.version}`);
+
+  it('sends a catch-up whole and in order to WebSocket and polling readers', async () => {
+    const ws = await connect(['websocket']);
+    const polling = await connect(['polling']);
+    for (const reader of [ws, polling])
+      world.extra.hub.sendSharedAll(reader.client.id!, 'event', EVENTS);
+    await expectEventually(() => expect(ws.received).toEqual(versions()));
+    await expectEventually(() => expect(polling.received).toEqual(versions()));
+  });
+
+  it('writes a message and the catch-up after it to a WebSocket in one write', async () => {
+    const ws = await connect(['websocket']);
+    await expectEventually(() => expect(world.extra.tcp.writes.get(ws.key!)).toBeGreaterThan(0));
+    const before = world.extra.tcp.writes.get(ws.key!)!;
+    const id = ws.client.id!;
+    world.extra.hub.together(id, () => {
+      world.extra.hub.send(id, 'snapshot', { storyId: 's', version: 0, story: {} });
+      world.extra.hub.sendSharedAll(id, 'event', EVENTS);
+    });
+    await expectEventually(() => expect(ws.received).toEqual(['snapshot 0', ...versions()]));
+    expect(world.extra.tcp.writes.get(ws.key!)! - before).toBe(1);
+  });
+
+  it('queues a catch-up behind the packets engine.io still holds, in order', async () => {
+    const ws = await connect(['websocket']);
+    const id = ws.client.id!;
+    // The first goes to the WebSocket at once; the second waits in engine.io until it is written.
+    world.extra.hub.send(id, 'snapshot', { storyId: 's', version: 1, story: {} });
+    world.extra.hub.send(id, 'snapshot', { storyId: 's', version: 2, story: {} });
+    world.extra.hub.sendSharedAll(id, 'event', EVENTS);
+    world.extra.hub.send(id, 'snapshot', { storyId: 's', version: 3, story: {} });
+    await expectEventually(() =>
+      expect(ws.received).toEqual(['snapshot 1', 'snapshot 2', ...versions(), 'snapshot 3']),
+    );
+  });
+
+  it('answers a WebSocket upgrade (101 and the open packet) in one write', async () => {
+    const ws = await connect(['websocket']);
+    // By the time the client is connected the server wrote: the upgrade's answer, then the
+    // namespace's connect packet (the answer to the client's "40").
+    await expectEventually(() => expect(world.extra.tcp.writes.get(ws.key!)).toBe(2));
   });
 });

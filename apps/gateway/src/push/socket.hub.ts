@@ -58,12 +58,21 @@ function preEncoded(packets: readonly EncodedPacket[]): PacketOptions {
     }),
   };
 }
+/** The TCP socket under a WebSocket. */
+interface TcpLike {
+  cork(): void;
+  uncork(): void;
+  write(data: Buffer): boolean;
+}
 interface WsLike {
   readonly bufferedAmount?: number;
+  readonly _socket?: TcpLike;
   terminate?(): void;
 }
 interface EngineSocketLike {
+  readonly readyState?: string;
   readonly writeBuffer?: readonly Packet[];
+  readonly upgrading?: boolean;
   readonly transport?: { readonly name?: string; readonly socket?: WsLike };
   close(discard?: boolean): void;
 }
@@ -124,18 +133,74 @@ export class SocketHub {
   ): void {
     const socket = this.socket(id);
     if (!socket || !this.server) return;
+    const entry = this.encodedEntry(socket, name, payload);
+    // engine.io sets `compress` on the options it is given; shared, as the adapter's are.
+    for (const packet of entry.packets) socket.conn.write(packet as string, entry.options);
+  }
+
+  /**
+   * Sends several such messages, in order (a catch-up). To a reader on a WebSocket they go as one
+   * engine.io packet: the frames `sendShared` makes once per event, joined into one buffer, which is
+   * one packet and one write for the reader instead of one per event. The reader's client sees the
+   * same frames, one message each. Polling, or a connection still upgrading, takes them one by one.
+   */
+  sendSharedAll<E extends ServerEventName>(
+    id: string,
+    name: E,
+    payloads: readonly (ServerPayload<E> & object)[],
+  ): void {
+    const socket = this.socket(id);
+    if (!socket || !this.server) return;
+    const conn = socket.conn as unknown as EngineSocketLike;
+    const entries = payloads.map((payload) => this.encodedEntry(socket, name, payload));
+    const frames = entries.flatMap((entry) => entry.options.wsPreEncodedFrame ?? []);
+    const joinable =
+      entries.length > 1 &&
+      conn.transport?.name === 'websocket' &&
+      !conn.upgrading &&
+      entries.every((entry) => entry.options.wsPreEncodedFrame);
+    if (!joinable) {
+      for (const entry of entries)
+        for (const packet of entry.packets) socket.conn.write(packet as string, entry.options);
+      return;
+    }
+    const joined = Buffer.concat(frames);
+    // Nothing queued in engine.io ahead of it: straight to the TCP socket, behind what the WebSocket
+    // has written (an acknowledgement just sent, say), so a `together` run makes one write of both.
+    // Else it waits its turn in engine.io's queue, as one packet (the data is read only by
+    // `bufferedBytes`: a WebSocket sends the frames).
+    const tcp = conn.transport.socket?._socket;
+    if (tcp && conn.readyState === 'open' && conn.writeBuffer?.length === 0) tcp.write(joined);
+    else socket.conn.write(joined, { wsPreEncodedFrame: [joined] } as PacketOptions);
+  }
+
+  /**
+   * Runs `writes` with the reader's TCP socket corked (a WebSocket reader's): what they send goes out
+   * in one write, instead of one per packet and a wake-up of the reader for each.
+   */
+  together(id: string, writes: () => void): void {
+    const conn = this.socket(id)?.conn as unknown as EngineSocketLike | undefined;
+    const tcp = conn?.transport?.name === 'websocket' ? conn.transport.socket?._socket : undefined;
+    tcp?.cork();
+    try {
+      writes();
+    } finally {
+      tcp?.uncork();
+    }
+  }
+
+  private encodedEntry(socket: PushSocket, name: string, payload: object) {
     const nsp = socket.nsp.name;
     let entry = this.encoded.get(payload);
     if (!entry || entry.name !== name || entry.nsp !== nsp) {
-      const packets = this.server.encoder.encode({ type: EVENT, nsp, data: [name, payload] });
+      const packets = this.server!.encoder.encode({ type: EVENT, nsp, data: [name, payload] });
       entry = { name, nsp, packets, options: preEncoded(packets) };
       this.encoded.set(payload, entry);
       // Bounded: the oldest go first (catch-ups send recent events, so the cache keeps up with them).
       if (this.encoded.size > ENCODED_MAX)
         this.encoded.delete(this.encoded.keys().next().value as object);
     }
-    // engine.io sets `compress` on the options it is given; shared, as the adapter's are.
-    for (const packet of entry.packets) socket.conn.write(packet as string, entry.options);
+    return entry;
   }
 
   /** Encodes once for the whole room. */

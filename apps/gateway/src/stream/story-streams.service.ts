@@ -58,11 +58,15 @@ export class StoryStreamsService implements OnModuleInit, OnApplicationShutdown 
           metrics.publishToEmit.observe(Math.max(0, Date.now() - recordedAt) / 1000);
       },
       send: (key, name, payload) => {
-        // An event object is shared by every catch-up that sends it; a snapshot is built per reader.
-        if (name === 'event') hub.sendShared(key, name, payload as StoryEvent);
-        else hub.send(key, name, payload);
-        metrics.deliveries.inc({ kind: name === 'snapshot' ? 'snapshot' : 'catch-up' });
+        hub.send(key, name, payload);
+        metrics.deliveries.inc({ kind: 'snapshot' });
       },
+      // The event objects are shared by every catch-up that sends them.
+      sendEvents: (key, events) => {
+        hub.sendSharedAll(key, 'event', events);
+        metrics.deliveries.inc({ kind: 'catch-up' }, events.length);
+      },
+      together: (key, writes) => hub.together(key, writes),
       join: (key, storyId) => hub.join(key, liveRoom(storyId)),
       leave: (key, storyId) => hub.leave(key, liveRoom(storyId)),
       caughtUp: (events, source) => metrics.catchUps.observe({ source }, events),

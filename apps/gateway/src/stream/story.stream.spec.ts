@@ -53,8 +53,16 @@ class World implements StreamPorts {
     for (const key of this.room) this.inbox(key).push({ name: 'event', version: event.version });
   }
 
-  send(key: string, name: 'snapshot' | 'event', payload: unknown): void {
+  send(key: string, name: 'snapshot', payload: unknown): void {
     this.inbox(key).push({ name, version: (payload as { version: number }).version });
+  }
+
+  together(_key: string, writes: () => void): void {
+    writes();
+  }
+
+  sendEvents(key: string, events: readonly StoryEvent[]): void {
+    for (const event of events) this.inbox(key).push({ name: 'event', version: event.version });
   }
 
   join(key: string): void {

@@ -32,8 +32,12 @@ export interface StreamPorts {
   loadStateAt(storyId: string, version: number): Promise<StoryState | null>;
   /** Sends one event to every subscriber that is level with the cursor (the story's room). */
   broadcast(storyId: string, event: StoryEvent): void;
-  /** Sends one message to one subscriber. */
-  send(key: string, name: 'snapshot' | 'event', payload: unknown): void;
+  /** Sends a snapshot to one subscriber. */
+  send(key: string, name: 'snapshot', payload: unknown): void;
+  /** Sends events, in order, to one subscriber (a catch-up). */
+  sendEvents(key: string, events: readonly StoryEvent[]): void;
+  /** Runs `writes` (sends to one subscriber) so that what they send goes out together. */
+  together(key: string, writes: () => void): void;
   /** Puts a subscriber in (or out of) the story's live room. */
   join(key: string, storyId: string): void;
   leave(key: string, storyId: string): void;
@@ -227,14 +231,16 @@ export class StoryStream {
     const head = this.storyCursor.version ?? 0;
     const holds = events.length > 0 ? events[events.length - 1].version : base;
     const version = Math.max(head, holds, this.storyCursor.committed);
-    request.accept(version);
-    if (snapshot)
-      this.ports.send(request.key, 'snapshot', {
-        storyId: this.storyId,
-        version: snapshot.version,
-        story: snapshot,
-      });
-    for (const event of events) this.ports.send(request.key, 'event', event);
+    this.ports.together(request.key, () => {
+      request.accept(version);
+      if (snapshot)
+        this.ports.send(request.key, 'snapshot', {
+          storyId: this.storyId,
+          version: snapshot.version,
+          story: snapshot,
+        });
+      if (events.length > 0) this.ports.sendEvents(request.key, events);
+    });
     this.leave(request.key);
     if (holds <= head) {
       this.subscribers.enterRoom(request.key);
