@@ -145,6 +145,24 @@ describe('SocketHub.sendSharedAll and together', () => {
     );
   });
 
+  it('writes no event after the WebSocket sent its close frame', async () => {
+    const ws = await connect(['websocket']);
+    let disconnected = false;
+    ws.client.on('disconnect', () => (disconnected = true));
+    const id = ws.client.id!;
+    const conn = world.server.sockets.sockets.get(id)!.conn as unknown as {
+      transport: { socket: { close(): void } };
+    };
+    await expectEventually(() => expect(world.extra.tcp.writes.get(ws.key!)).toBe(2));
+    conn.transport.socket.close();
+    world.extra.hub.sendSharedAll(id, 'event', EVENTS);
+    world.extra.hub.sendShared(id, 'event', EVENTS[0]);
+    await expectEventually(() => expect(disconnected).toBe(true));
+    // The close frame, and nothing after it.
+    expect(world.extra.tcp.writes.get(ws.key!)).toBe(3);
+    expect(ws.received).toEqual([]);
+  });
+
   it('answers a WebSocket upgrade (101 and the open packet) in one write', async () => {
     const ws = await connect(['websocket']);
     // By the time the client is connected the server wrote: the upgrade's answer, then the

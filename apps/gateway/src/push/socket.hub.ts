@@ -65,6 +65,7 @@ interface TcpLike {
   write(data: Buffer): boolean;
 }
 interface WsLike {
+  readonly readyState?: number;
   readonly bufferedAmount?: number;
   readonly _socket?: TcpLike;
   terminate?(): void;
@@ -75,6 +76,16 @@ interface EngineSocketLike {
   readonly upgrading?: boolean;
   readonly transport?: { readonly name?: string; readonly socket?: WsLike };
   close(discard?: boolean): void;
+}
+
+/**
+ * A WebSocket that sent or got a close frame, its connection not yet closed. engine.io writes a
+ * frame made beforehand straight to it, past the check `ws` makes for its own sends, so such a
+ * frame would follow the close frame, which the protocol forbids. The reader resumes with `since`.
+ */
+function closingWebSocket(socket: PushSocket): boolean {
+  const transport = (socket.conn as unknown as EngineSocketLike).transport;
+  return transport?.name === 'websocket' && transport.socket?.readyState !== WebSocket.OPEN;
 }
 
 /**
@@ -132,7 +143,7 @@ export class SocketHub {
     payload: ServerPayload<E> & object,
   ): void {
     const socket = this.socket(id);
-    if (!socket || !this.server) return;
+    if (!socket || !this.server || closingWebSocket(socket)) return;
     const entry = this.encodedEntry(socket, name, payload);
     // engine.io sets `compress` on the options it is given; shared, as the adapter's are.
     for (const packet of entry.packets) socket.conn.write(packet as string, entry.options);
@@ -150,7 +161,7 @@ export class SocketHub {
     payloads: readonly (ServerPayload<E> & object)[],
   ): void {
     const socket = this.socket(id);
-    if (!socket || !this.server) return;
+    if (!socket || !this.server || closingWebSocket(socket)) return;
     const conn = socket.conn as unknown as EngineSocketLike;
     const entries = payloads.map((payload) => this.encodedEntry(socket, name, payload));
     const frames = entries.flatMap((entry) => entry.options.wsPreEncodedFrame ?? []);
