@@ -73,6 +73,8 @@ describe('SocketHub.sendShared', () => {
 /** Counts the writes (system calls' worth: `_write` and `_writev`) made on each server TCP socket. */
 function countWrites(io: IoServer) {
   const writes = new Map<string, number>();
+  /** The chunks of each socket's last write. */
+  const chunks = new Map<string, unknown[]>();
   const sockets = new Map<string, Socket>();
   io.httpServer.on('connection', (tcp: Socket) => {
     // The client's port: the one part of the address both ends spell alike (IPv4 or mapped IPv6).
@@ -84,11 +86,16 @@ function countWrites(io: IoServer) {
       const original = counted[method].bind(tcp);
       counted[method] = (...args: unknown[]) => {
         writes.set(key, (writes.get(key) ?? 0) + 1);
+        const data = args[0];
+        chunks.set(
+          key,
+          Array.isArray(data) ? data.map((c: { chunk: unknown }) => c.chunk) : [data],
+        );
         original(...args);
       };
     }
   });
-  return { writes, sockets };
+  return { writes, chunks, sockets };
 }
 
 describe('SocketHub.sendSharedAll and together', () => {
@@ -130,6 +137,20 @@ describe('SocketHub.sendSharedAll and together', () => {
     });
     await expectEventually(() => expect(ws.received).toEqual(['snapshot 0', ...versions()]));
     expect(world.extra.tcp.writes.get(ws.key!)! - before).toBe(1);
+  });
+
+  it('joins the frames of the same catch-up once for every reader that owes it', async () => {
+    const readers = [await connect(['websocket']), await connect(['websocket'])];
+    const other = await connect(['websocket']);
+    for (const reader of readers) world.extra.hub.sendSharedAll(reader.client.id!, 'event', EVENTS);
+    world.extra.hub.sendSharedAll(other.client.id!, 'event', EVENTS.slice(1));
+    for (const reader of readers)
+      await expectEventually(() => expect(reader.received).toEqual(versions()));
+    await expectEventually(() => expect(other.received).toEqual(versions().slice(1)));
+    const [a, b] = readers.map((r) => world.extra.tcp.chunks.get(r.key!)!);
+    expect(a).toHaveLength(1);
+    expect(b[0]).toBe(a[0]);
+    expect(world.extra.tcp.chunks.get(other.key!)![0]).not.toBe(a[0]);
   });
 
   it('queues a catch-up behind the packets engine.io still holds, in order', async () => {

@@ -18,6 +18,8 @@ type EncodedPacket = ReturnType<PushServer['encoder']['encode']>[number];
 const EVENT = 2 as Parameters<PushServer['encoder']['encode']>[0]['type'];
 /** Encoded catch-up packets kept; a storm's catch-ups share the few hundred latest events. */
 const ENCODED_MAX = 4096;
+/** Bytes of joined catch-ups kept for the next reader that owes the same ones. */
+const JOINED_MAX_BYTES = 32 * 1024 * 1024;
 
 export const liveRoom = (storyId: string) => `live:${storyId}`;
 export const audienceRoom = (storyId: string) => `all:${storyId}`;
@@ -99,6 +101,12 @@ export class SocketHub {
     object,
     { name: string; nsp: string; packets: readonly EncodedPacket[]; options: PacketOptions }
   >();
+  /** Joined catch-ups by their first event (see `joinedFrames`). */
+  private readonly joined = new Map<
+    object,
+    { last: object; count: number; name: string; nsp: string; joined: Buffer }
+  >();
+  private joinedBytes = 0;
 
   attach(server: PushServer): void {
     this.server = server;
@@ -163,26 +171,69 @@ export class SocketHub {
     const socket = this.socket(id);
     if (!socket || !this.server || closingWebSocket(socket)) return;
     const conn = socket.conn as unknown as EngineSocketLike;
-    const entries = payloads.map((payload) => this.encodedEntry(socket, name, payload));
-    const frames = entries.flatMap((entry) => entry.options.wsPreEncodedFrame ?? []);
-    const joinable =
-      entries.length > 1 &&
-      conn.transport?.name === 'websocket' &&
-      !conn.upgrading &&
-      entries.every((entry) => entry.options.wsPreEncodedFrame);
-    if (!joinable) {
-      for (const entry of entries)
+    const websocket =
+      payloads.length > 1 && conn.transport?.name === 'websocket' && !conn.upgrading;
+    const joined = websocket ? this.joinedFrames(socket, name, payloads) : undefined;
+    if (!joined) {
+      for (const payload of payloads) {
+        const entry = this.encodedEntry(socket, name, payload);
         for (const packet of entry.packets) socket.conn.write(packet as string, entry.options);
+      }
       return;
     }
-    const joined = Buffer.concat(frames);
     // Nothing queued in engine.io ahead of it: straight to the TCP socket, behind what the WebSocket
     // has written (an acknowledgement just sent, say), so a `together` run makes one write of both.
     // Else it waits its turn in engine.io's queue, as one packet (the data is read only by
     // `bufferedBytes`: a WebSocket sends the frames).
-    const tcp = conn.transport.socket?._socket;
+    const tcp = conn.transport?.socket?._socket;
     if (tcp && conn.readyState === 'open' && conn.writeBuffer?.length === 0) tcp.write(joined);
     else socket.conn.write(joined, { wsPreEncodedFrame: [joined] } as PacketOptions);
+  }
+
+  /**
+   * The WebSocket frames of `payloads`, joined; undefined if one has no frame of its own (binary
+   * attachments). A catch-up is a run of consecutive events of one story, so its first event, last
+   * event and length name it: readers that resume from the same version (a storm's readers, cut off
+   * at the same moment) share one buffer, made once.
+   */
+  private joinedFrames(
+    socket: PushSocket,
+    name: string,
+    payloads: readonly object[],
+  ): Buffer | undefined {
+    const first = payloads[0];
+    const last = payloads[payloads.length - 1];
+    const nsp = socket.nsp.name;
+    const cached = this.joined.get(first);
+    if (
+      cached &&
+      cached.last === last &&
+      cached.count === payloads.length &&
+      cached.name === name &&
+      cached.nsp === nsp
+    )
+      return cached.joined;
+    const frames: Buffer[] = [];
+    for (const payload of payloads) {
+      const frame = this.encodedEntry(socket, name, payload).options.wsPreEncodedFrame;
+      if (!frame) return undefined;
+      frames.push(...frame);
+    }
+    const joined = Buffer.concat(frames);
+    if (cached) this.forgetJoined(first, cached);
+    this.joined.set(first, { last, count: payloads.length, name, nsp, joined });
+    this.joinedBytes += joined.length;
+    // Bounded by bytes, the oldest first.
+    for (const [key, entry] of this.joined) {
+      if (this.joinedBytes <= JOINED_MAX_BYTES) break;
+      this.forgetJoined(key, entry);
+    }
+    return joined;
+  }
+
+  private forgetJoined(key: object, entry: { joined: Buffer }): void {
+    this.joined.delete(key);
+    this.joinedBytes -= entry.joined.length;
   }
 
   /**
