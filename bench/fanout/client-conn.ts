@@ -64,15 +64,21 @@ interface TextTransport {
 
 /**
  * socket.io over a bare WebSocket: `0{..}` open, `40` connect, `2`/`3` ping/pong, `42[..]` events,
- * `43<id>[..]` acks. Its transport hands it each text message (`onText`) and its end (`end`).
+ * `43<id>[..]` acks. `open` makes its transport, which hands it each text message (`onText`) and
+ * its end (`end`).
  */
 class SocketIoOverWebSocket implements Conn {
   private acks: ((ack: Ack) => void) | null = null;
   private connected = false;
   private closed = false;
-  transport: TextTransport | null = null;
+  private readonly transport: TextTransport;
 
-  constructor(private readonly h: ConnHandlers) {}
+  constructor(
+    private readonly h: ConnHandlers,
+    open: (session: SocketIoOverWebSocket) => TextTransport,
+  ) {
+    this.transport = open(this);
+  }
 
   end(reason?: string): void {
     if (this.closed) return;
@@ -83,7 +89,7 @@ class SocketIoOverWebSocket implements Conn {
 
   onText(m: string): void {
     const { h } = this;
-    const ws = this.transport!;
+    const ws = this.transport;
     switch (m.charCodeAt(0)) {
       case 0x32: // '2' ping
         ws.send('3');
@@ -128,12 +134,12 @@ class SocketIoOverWebSocket implements Conn {
 
   subscribe(spec: SocketSpec, onAck: (ack: Ack) => void): void {
     this.acks = onAck;
-    this.transport!.send(`421${JSON.stringify(['subscribe', spec])}`);
+    this.transport.send(`421${JSON.stringify(['subscribe', spec])}`);
   }
 
   close(): void {
     this.closed = true;
-    this.transport!.terminate();
+    this.transport.terminate();
   }
 }
 
@@ -142,35 +148,31 @@ const wsUrlOf = (url: string) =>
 
 /** `raw`: socket.io spoken over `ws`. */
 function rawConn(url: string, h: ConnHandlers): Conn {
-  const session = new SocketIoOverWebSocket(h);
-  const ws = new WebSocket(wsUrlOf(url), { perMessageDeflate: false });
-  session.transport = {
-    send: (text) => ws.send(text),
-    close: () => ws.close(),
-    terminate: () => ws.terminate(),
-  };
-  ws.on('message', (raw: Buffer, isBinary: boolean) => {
-    if (!isBinary) session.onText(raw.toString());
+  return new SocketIoOverWebSocket(h, (session) => {
+    const ws = new WebSocket(wsUrlOf(url), { perMessageDeflate: false });
+    ws.on('message', (raw: Buffer, isBinary: boolean) => {
+      if (!isBinary) session.onText(raw.toString());
+    });
+    ws.on('error', (error: Error) => session.end(error.message));
+    ws.on('close', () => session.end());
+    return {
+      send: (text) => ws.send(text),
+      close: () => ws.close(),
+      terminate: () => ws.terminate(),
+    };
   });
-  ws.on('error', (error: Error) => session.end(error.message));
-  ws.on('close', () => session.end());
-  return session;
 }
 
 /** `lean`: socket.io spoken over client-ws.ts' WebSocket on a bare TCP socket. */
 function leanConn(url: string, h: ConnHandlers): Conn {
-  const session = new SocketIoOverWebSocket(h);
-  const socket = openTextSocket(wsUrlOf(url), {
-    onOpen: () => undefined,
-    onText: (text) => session.onText(text),
-    onEnd: (reason) => session.end(reason),
+  return new SocketIoOverWebSocket(h, (session) => {
+    const socket = openTextSocket(wsUrlOf(url), {
+      onOpen: () => undefined,
+      onText: (text) => session.onText(text),
+      onEnd: (reason) => session.end(reason),
+    });
+    return { send: socket.sendText, close: socket.terminate, terminate: socket.terminate };
   });
-  session.transport = {
-    send: (text) => socket.sendText(text),
-    close: () => socket.terminate(),
-    terminate: () => socket.terminate(),
-  };
-  return session;
 }
 
 function sioConn(url: string, h: ConnHandlers): Conn {

@@ -75,15 +75,15 @@ export class FrameReader {
 
   push(chunk: Buffer): string | null {
     if (this.broken) return this.broken;
+    let buf = chunk;
     if (this.pendingBytes > 0) {
       this.pending.push(chunk);
       this.pendingBytes += chunk.length;
       if (this.pendingBytes < this.need) return null;
-      chunk = Buffer.concat(this.pending, this.pendingBytes);
+      buf = Buffer.concat(this.pending, this.pendingBytes);
       this.pending = [];
       this.pendingBytes = 0;
     }
-    const buf = chunk;
     let at = 0;
     let need = 0;
     while (buf.length - at >= 2) {

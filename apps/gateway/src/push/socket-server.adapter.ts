@@ -23,9 +23,11 @@ interface Corkable {
 interface EngineSocketLike {
   readonly transport?: {
     readonly name?: string;
-    readonly socket?: { readonly _socket?: Corkable };
+    readonly socket?: { readonly readyState?: number; readonly _socket?: Corkable };
   };
 }
+/** `ws`'s `WebSocket.OPEN`. */
+const WS_OPEN = 1;
 
 /**
  * socket.io as the gateway wants it: small client messages, the origin allow-list on the handshake
@@ -144,11 +146,21 @@ function answerUpgradeInOneWrite(req: IncomingMessage): void {
  * `write` (a system call, and a wake-up of the reader); a catch-up of 300 events made 300 of them.
  * Corking the TCP socket from the server's `flush` to its `drain` (both emitted synchronously around
  * the transport's send) makes one write of the burst. A lone packet is left alone.
+ *
+ * A WebSocket that sent or got its close frame gets nothing more: engine.io writes a frame made
+ * beforehand (every room broadcast, every catch-up event) straight to it, past the check `ws` makes
+ * for its own sends, so the frame would follow the close frame, which the protocol forbids. The
+ * flush is emptied; the connection closes with the WebSocket, and its reader resumes with `since`.
  */
 function coalesceFlushes(engine: IoServer['engine']): void {
   const corked = new WeakMap<object, Corkable>();
-  engine.on('flush', (socket: EngineSocketLike, buffer: readonly unknown[]) => {
-    if (buffer.length < 2 || socket.transport?.name !== 'websocket') return;
+  engine.on('flush', (socket: EngineSocketLike, buffer: unknown[]) => {
+    if (socket.transport?.name !== 'websocket') return;
+    if (socket.transport.socket?.readyState !== WS_OPEN) {
+      buffer.length = 0;
+      return;
+    }
+    if (buffer.length < 2) return;
     const tcp = socket.transport.socket?._socket;
     if (!tcp || corked.has(socket)) return;
     tcp.cork();

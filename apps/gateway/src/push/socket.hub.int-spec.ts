@@ -33,7 +33,7 @@ const EVENTS: readonly StoryEvent[] = history([
   ...BODIES.map((body, i) => posted(`e${i}`, { body })),
 ]);
 
-describe('SocketHub.sendShared', () => {
+describe('SocketHub.sendShared, event by event', () => {
   const { world, connect: open } = socketServerWorld(hubOn);
 
   async function connect(transports: ('websocket' | 'polling')[]) {
@@ -48,7 +48,7 @@ describe('SocketHub.sendShared', () => {
     const ws = await connect(['websocket']);
     const polling = await connect(['polling']);
     for (const reader of [ws, polling])
-      for (const event of EVENTS) world.extra.hub.sendShared(reader.client.id!, 'event', event);
+      for (const event of EVENTS) world.extra.hub.sendShared(reader.client.id!, 'event', [event]);
     await expectEventually(() => expect(ws.received).toEqual(EVENTS));
     await expectEventually(() => expect(polling.received).toEqual(EVENTS));
   });
@@ -57,7 +57,7 @@ describe('SocketHub.sendShared', () => {
     const readers = [await connect(['websocket']), await connect(['websocket'])];
     world.extra.packets.length = 0;
     for (const reader of readers)
-      for (const event of EVENTS) world.extra.hub.sendShared(reader.client.id!, 'event', event);
+      for (const event of EVENTS) world.extra.hub.sendShared(reader.client.id!, 'event', [event]);
     for (const reader of readers)
       await expectEventually(() => expect(reader.received).toEqual(EVENTS));
     const messages = world.extra.packets.filter((p) => p.type === 'message');
@@ -98,7 +98,7 @@ function countWrites(io: IoServer) {
   return { writes, chunks, sockets };
 }
 
-describe('SocketHub.sendSharedAll and together', () => {
+describe('SocketHub.sendShared of a catch-up, and together', () => {
   const { world, connect: open } = socketServerWorld((io) => ({
     ...hubOn(io),
     tcp: countWrites(io),
@@ -121,7 +121,7 @@ describe('SocketHub.sendSharedAll and together', () => {
     const ws = await connect(['websocket']);
     const polling = await connect(['polling']);
     for (const reader of [ws, polling])
-      world.extra.hub.sendSharedAll(reader.client.id!, 'event', EVENTS);
+      world.extra.hub.sendShared(reader.client.id!, 'event', EVENTS);
     await expectEventually(() => expect(ws.received).toEqual(versions()));
     await expectEventually(() => expect(polling.received).toEqual(versions()));
   });
@@ -133,7 +133,7 @@ describe('SocketHub.sendSharedAll and together', () => {
     const id = ws.client.id!;
     world.extra.hub.together(id, () => {
       world.extra.hub.send(id, 'snapshot', { storyId: 's', version: 0, story: {} });
-      world.extra.hub.sendSharedAll(id, 'event', EVENTS);
+      world.extra.hub.sendShared(id, 'event', EVENTS);
     });
     await expectEventually(() => expect(ws.received).toEqual(['snapshot 0', ...versions()]));
     expect(world.extra.tcp.writes.get(ws.key!)! - before).toBe(1);
@@ -142,8 +142,8 @@ describe('SocketHub.sendSharedAll and together', () => {
   it('joins the frames of the same catch-up once for every reader that owes it', async () => {
     const readers = [await connect(['websocket']), await connect(['websocket'])];
     const other = await connect(['websocket']);
-    for (const reader of readers) world.extra.hub.sendSharedAll(reader.client.id!, 'event', EVENTS);
-    world.extra.hub.sendSharedAll(other.client.id!, 'event', EVENTS.slice(1));
+    for (const reader of readers) world.extra.hub.sendShared(reader.client.id!, 'event', EVENTS);
+    world.extra.hub.sendShared(other.client.id!, 'event', EVENTS.slice(1));
     for (const reader of readers)
       await expectEventually(() => expect(reader.received).toEqual(versions()));
     await expectEventually(() => expect(other.received).toEqual(versions().slice(1)));
@@ -159,14 +159,14 @@ describe('SocketHub.sendSharedAll and together', () => {
     // The first goes to the WebSocket at once; the second waits in engine.io until it is written.
     world.extra.hub.send(id, 'snapshot', { storyId: 's', version: 1, story: {} });
     world.extra.hub.send(id, 'snapshot', { storyId: 's', version: 2, story: {} });
-    world.extra.hub.sendSharedAll(id, 'event', EVENTS);
+    world.extra.hub.sendShared(id, 'event', EVENTS);
     world.extra.hub.send(id, 'snapshot', { storyId: 's', version: 3, story: {} });
     await expectEventually(() =>
       expect(ws.received).toEqual(['snapshot 1', 'snapshot 2', ...versions(), 'snapshot 3']),
     );
   });
 
-  it('writes no event after the WebSocket sent its close frame', async () => {
+  it('writes nothing after the WebSocket sent its close frame: catch-ups, events, room broadcasts', async () => {
     const ws = await connect(['websocket']);
     let disconnected = false;
     ws.client.on('disconnect', () => (disconnected = true));
@@ -174,10 +174,12 @@ describe('SocketHub.sendSharedAll and together', () => {
     const conn = world.server.sockets.sockets.get(id)!.conn as unknown as {
       transport: { socket: { close(): void } };
     };
+    world.extra.hub.join(id, 'r');
     await expectEventually(() => expect(world.extra.tcp.writes.get(ws.key!)).toBe(2));
     conn.transport.socket.close();
-    world.extra.hub.sendSharedAll(id, 'event', EVENTS);
-    world.extra.hub.sendShared(id, 'event', EVENTS[0]);
+    world.extra.hub.sendShared(id, 'event', EVENTS);
+    world.extra.hub.sendShared(id, 'event', [EVENTS[0]]);
+    world.extra.hub.toRoom('r', 'event', EVENTS[0]);
     await expectEventually(() => expect(disconnected).toBe(true));
     // The close frame, and nothing after it.
     expect(world.extra.tcp.writes.get(ws.key!)).toBe(3);

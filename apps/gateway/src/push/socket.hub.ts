@@ -81,16 +81,6 @@ interface EngineSocketLike {
 }
 
 /**
- * A WebSocket that sent or got a close frame, its connection not yet closed. engine.io writes a
- * frame made beforehand straight to it, past the check `ws` makes for its own sends, so such a
- * frame would follow the close frame, which the protocol forbids. The reader resumes with `since`.
- */
-function closingWebSocket(socket: PushSocket): boolean {
-  const transport = (socket.conn as unknown as EngineSocketLike).transport;
-  return transport?.name === 'websocket' && transport.socket?.readyState !== WebSocket.OPEN;
-}
-
-/**
  * The socket.io server as a repository: everything the gateway sends, and every room it manages,
  * goes through here. Sockets are addressed by id so that the logic never holds a socket object.
  */
@@ -131,7 +121,7 @@ export class SocketHub {
   /** Sends one message to one socket. */
   send<E extends ServerEventName>(id: string, name: E, payload: ServerPayload<E>): void;
   /**
-   * The story streams' port (`StreamPorts.send`, stream/story-stream.ts) still hands snapshots over
+   * The story streams' port (`StreamPorts.sendSnapshot`, stream/story.stream.ts) hands snapshots over
    * as `unknown`; this overload keeps it compiling until that port is typed by the protocol too.
    */
   send(id: string, name: 'snapshot', payload: unknown): void;
@@ -140,36 +130,21 @@ export class SocketHub {
   }
 
   /**
-   * Sends a message whose payload is immutable and goes to many sockets one by one (the events of
-   * catch-ups): the socket.io packet is encoded once, with the server's own encoder, and written as
-   * is, so a reconnect storm costs one encoding per event rather than one per event and reader. It
-   * queues in the socket's engine.io connection like every other message, so order is kept.
+   * Sends messages whose payloads are immutable and go to many sockets one by one (the events of
+   * catch-ups), in order. Each socket.io packet is encoded once, with the server's own encoder, and
+   * written as is, so a reconnect storm costs one encoding per event rather than one per event and
+   * reader. To a reader on a WebSocket several go as one buffer: their frames joined, one write for
+   * the reader instead of one per event; its client still sees one message each. Polling, or a
+   * connection still upgrading, takes them packet by packet, queued in engine.io like every other
+   * message, so order is kept.
    */
   sendShared<E extends ServerEventName>(
-    id: string,
-    name: E,
-    payload: ServerPayload<E> & object,
-  ): void {
-    const socket = this.socket(id);
-    if (!socket || !this.server || closingWebSocket(socket)) return;
-    const entry = this.encodedEntry(socket, name, payload);
-    // engine.io sets `compress` on the options it is given; shared, as the adapter's are.
-    for (const packet of entry.packets) socket.conn.write(packet as string, entry.options);
-  }
-
-  /**
-   * Sends several such messages, in order (a catch-up). To a reader on a WebSocket they go as one
-   * engine.io packet: the frames `sendShared` makes once per event, joined into one buffer, which is
-   * one packet and one write for the reader instead of one per event. The reader's client sees the
-   * same frames, one message each. Polling, or a connection still upgrading, takes them one by one.
-   */
-  sendSharedAll<E extends ServerEventName>(
     id: string,
     name: E,
     payloads: readonly (ServerPayload<E> & object)[],
   ): void {
     const socket = this.socket(id);
-    if (!socket || !this.server || closingWebSocket(socket)) return;
+    if (!socket || !this.server) return;
     const conn = socket.conn as unknown as EngineSocketLike;
     const websocket =
       payloads.length > 1 && conn.transport?.name === 'websocket' && !conn.upgrading;
@@ -177,16 +152,19 @@ export class SocketHub {
     if (!joined) {
       for (const payload of payloads) {
         const entry = this.encodedEntry(socket, name, payload);
+        // engine.io sets `compress` on the options it is given; shared, as the adapter's are.
         for (const packet of entry.packets) socket.conn.write(packet as string, entry.options);
       }
       return;
     }
-    // Nothing queued in engine.io ahead of it: straight to the TCP socket, behind what the WebSocket
-    // has written (an acknowledgement just sent, say), so a `together` run makes one write of both.
-    // Else it waits its turn in engine.io's queue, as one packet (the data is read only by
-    // `bufferedBytes`: a WebSocket sends the frames).
-    const tcp = conn.transport?.socket?._socket;
-    if (tcp && conn.readyState === 'open' && conn.writeBuffer?.length === 0) tcp.write(joined);
+    // Nothing queued in engine.io ahead of it and the WebSocket open (no frame after a close frame):
+    // straight to the TCP socket, behind what the WebSocket has written (an acknowledgement just
+    // sent, say), so a `together` run makes one write of both. Else it waits its turn in engine.io's
+    // queue, as one packet (the data is read only by `bufferedBytes`: a WebSocket sends the frames).
+    const ws = conn.transport?.socket;
+    const direct =
+      conn.readyState === 'open' && ws?.readyState === WebSocket.OPEN && !conn.writeBuffer?.length;
+    if (direct && ws._socket) ws._socket.write(joined);
     else socket.conn.write(joined, { wsPreEncodedFrame: [joined] } as PacketOptions);
   }
 

@@ -57,13 +57,13 @@ export class StoryStreamsService implements OnModuleInit, OnApplicationShutdown 
         if (Number.isFinite(recordedAt))
           metrics.publishToEmit.observe(Math.max(0, Date.now() - recordedAt) / 1000);
       },
-      send: (key, name, payload) => {
-        hub.send(key, name, payload);
+      sendSnapshot: (key, payload) => {
+        hub.send(key, 'snapshot', payload);
         metrics.deliveries.inc({ kind: 'snapshot' });
       },
       // The event objects are shared by every catch-up that sends them.
       sendEvents: (key, events) => {
-        hub.sendSharedAll(key, 'event', events);
+        hub.sendShared(key, 'event', events);
         metrics.deliveries.inc({ kind: 'catch-up' }, events.length);
       },
       together: (key, writes) => hub.together(key, writes),

@@ -53,8 +53,8 @@ class World implements StreamPorts {
     for (const key of this.room) this.inbox(key).push({ name: 'event', version: event.version });
   }
 
-  send(key: string, name: 'snapshot', payload: unknown): void {
-    this.inbox(key).push({ name, version: (payload as { version: number }).version });
+  sendSnapshot(key: string, payload: unknown): void {
+    this.inbox(key).push({ name: 'snapshot', version: (payload as { version: number }).version });
   }
 
   together(_key: string, writes: () => void): void {

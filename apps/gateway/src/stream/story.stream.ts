@@ -33,7 +33,7 @@ export interface StreamPorts {
   /** Sends one event to every subscriber that is level with the cursor (the story's room). */
   broadcast(storyId: string, event: StoryEvent): void;
   /** Sends a snapshot to one subscriber. */
-  send(key: string, name: 'snapshot', payload: unknown): void;
+  sendSnapshot(key: string, payload: unknown): void;
   /** Sends events, in order, to one subscriber (a catch-up). */
   sendEvents(key: string, events: readonly StoryEvent[]): void;
   /** Runs `writes` (sends to one subscriber) so that what they send goes out together. */
@@ -234,7 +234,7 @@ export class StoryStream {
     this.ports.together(request.key, () => {
       request.accept(version);
       if (snapshot)
-        this.ports.send(request.key, 'snapshot', {
+        this.ports.sendSnapshot(request.key, {
           storyId: this.storyId,
           version: snapshot.version,
           story: snapshot,
