@@ -26,7 +26,7 @@ export function report(r: Results, extra: Extra): void {
     ...summaryTable(summaryRows(r)),
     ...windowsTable(r),
     '',
-    '`machine` is the busy time of all cores (200 = both), `other` the part no listed process accounts for (other tenants, kernel); ' +
+    '`machine` is the busy time of all cores (200 = both), `steal` the part of it the hypervisor gave to other guests, `other` the part neither a listed process nor steal accounts for (other processes, kernel); ' +
       '`nats` and `postgres` count every such process on the machine.',
     ...healthLines(r, extra.health),
     ...loggedLines(extra.logged),

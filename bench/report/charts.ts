@@ -179,8 +179,9 @@ function cpu({ ingest, fanout, rebuild }: Inputs): Chart | undefined {
   const names = [...new Set(present.flatMap(([, c]) => Object.keys(c)))].filter(
     (k) => k !== 'machine',
   );
-  // `other` last: what no listed process accounts for.
-  names.sort((a, b) => Number(a === 'other') - Number(b === 'other'));
+  // `other` and `steal` last: what no listed process accounts for.
+  const rank = (name: string) => (name === 'steal' ? 2 : name === 'other' ? 1 : 0);
+  names.sort((a, b) => rank(a) - rank(b));
   const series: Series[] = names.map((name) => ({
     name,
     // A result from before bench/lib/cpu.ts counted reused pids may hold a small negative share.

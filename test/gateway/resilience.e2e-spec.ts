@@ -127,6 +127,28 @@ describe('resilience', () => {
     for (const reader of readers) reader.close();
   });
 
+  it('counts the sockets gone by their reason: a client leaving, a client gone silent', async () => {
+    const gateway = await h.startGateway({}, { pingIntervalMs: 500, pingTimeoutMs: 1000 });
+    const gone = (reason: string) =>
+      h.metric(`livefeed_gateway_disconnects_total{reason="${reason}"}`, gateway);
+    const leaving = await h.reader(gateway);
+    const silent = await h.reader(gateway);
+    const staying = await h.reader(gateway);
+
+    leaving.socket.disconnect();
+    await expectEventually(async () => expect(await gone('client namespace disconnect')).toBe(1));
+    // A client that reads nothing answers no ping: the server gives up on it after the timeout.
+    const engine = silent.socket.io.engine as unknown as {
+      transport: { ws: { _socket: { pause(): void } } };
+    };
+    engine.transport.ws._socket.pause();
+    await expectEventually(async () => expect(await gone('ping timeout')).toBe(1));
+
+    expect(staying.socket.connected).toBe(true);
+    expect(await h.metric('livefeed_gateway_disconnects_total', gateway)).toBe(2);
+    silent.close();
+  });
+
   it('takes its heartbeat from the environment and tells it to every client in the handshake', async () => {
     const gateway = await h.startGateway({
       LIVEFEED_PING_INTERVAL_MS: '3000',

@@ -52,6 +52,12 @@ export class GatewayMetrics {
     help: 'Sockets disconnected because too many bytes waited to be written to them',
     registers: [this.registry],
   });
+  readonly disconnects = new Counter({
+    name: 'livefeed_gateway_disconnects_total',
+    help: "Sockets gone, by socket.io's reason (ping timeout, transport close, client namespace disconnect, ...)",
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly cachedStories = new Gauge({
     name: 'livefeed_gateway_cached_stories',
     help: 'Stories with a cursor in memory',

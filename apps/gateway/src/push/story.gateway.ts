@@ -11,6 +11,7 @@ import {
 } from '@nestjs/websockets';
 import { OriginPolicy } from '../auth/origin.policy';
 import { LOGGER, type Logger } from '../logging/logger.token';
+import { GatewayMetrics } from '../metrics/gateway.metrics';
 import { type PushServer, type PushSocket, SocketHub } from './socket.hub';
 import { SubscriptionService } from './subscription.service';
 
@@ -23,6 +24,7 @@ export class StoryGateway
     private readonly subscriptions: SubscriptionService,
     private readonly hub: SocketHub,
     private readonly policy: OriginPolicy,
+    private readonly metrics: GatewayMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -35,6 +37,8 @@ export class StoryGateway
     const token =
       typeof auth === 'object' && auth !== null ? (auth as { token?: unknown }).token : undefined;
     this.subscriptions.connect(socket.id, token);
+    // The reason is socket.io's own, from a fixed set (never the client's words).
+    socket.once('disconnect', (reason) => this.metrics.disconnects.inc({ reason }));
   }
 
   handleDisconnect(socket: PushSocket): void {
