@@ -25,7 +25,7 @@ function machineMs(): { busy: number; steal: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
   const t = line.trim().split(/\s+/).slice(1).map(Number);
   const total = t.slice(0, 8).reduce((s, x) => s + x, 0);
-  return { busy: (total - t[3] - t[4]) * TICK_MS, steal: (t[7] ?? 0) * TICK_MS };
+  return { busy: (total - t[3] - t[4]) * TICK_MS, steal: t[7] * TICK_MS };
 }
 
 export function pidsNamed(comm: string): number[] {
@@ -88,8 +88,7 @@ export function cpuPercent(a: CpuSample, b: CpuSample): Record<string, number> {
     ours += used;
     out[name] = round1((used / wall) * 100);
   }
-  // A sample from before steal was counted has none.
-  const steal = Math.max(0, (b.steal ?? 0) - (a.steal ?? 0));
+  const steal = b.steal - a.steal;
   out.steal = round1((steal / wall) * 100);
   out.other = round1((Math.max(0, b.machine - a.machine - ours - steal) / wall) * 100);
   out.machine = round1(((b.machine - a.machine) / wall) * 100);
