@@ -12,6 +12,7 @@ import type { OriginPolicy } from '../auth/origin.policy';
 import type { GatewayOptions } from '../config/gateway.options';
 import { answerEngineErrorsInErrorBody } from './engine-errors';
 import { releaseHandshakeRequests } from './handshake-requests.release';
+import { deferPingTimeoutVerdicts } from './ping-timeout.verdict';
 
 type Reply = (response: unknown) => void;
 
@@ -39,6 +40,8 @@ const WS_OPEN = 1;
  * message handlers are plain listeners (no rxjs chain per socket and handler), a connection's HTTP
  * request is let go once its handshake is read, and a burst of packets engine.io flushes to one
  * WebSocket goes out in one write instead of one per packet, as does the answer to an upgrade.
+ * And a reader whose pong arrived while the gateway stalled is not dropped for a ping timeout
+ * (ping-timeout.verdict.ts).
  */
 export class SocketServerAdapter extends IoAdapter {
   constructor(
@@ -83,6 +86,7 @@ export class SocketServerAdapter extends IoAdapter {
       },
     );
     coalesceFlushes(server.engine);
+    deferPingTimeoutVerdicts(server.engine);
     return server;
   }
 
