@@ -2,9 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { expectEventually } from '@livefeed/common/testing';
 import { socketServerWorld, type IoServer } from './testing/socket-server.world';
 
-type EngineSocket = Parameters<Parameters<IoServer['engine']['on']>[1]>[0] & {
+/** What the test reads of an engine.io socket: its events, and the own `onClose` the gateway sets. */
+interface EngineSocket {
   on(event: string, listener: (...args: never[]) => void): unknown;
-};
+  onClose?: unknown;
+}
 
 const PING_INTERVAL_MS = 300;
 const PING_TIMEOUT_MS = 150;
@@ -37,7 +39,7 @@ function stall(ms: number): void {
 }
 
 /**
- * Each engine.io socket's close reason and pongs; on each socket's first ping, once it is on its
+ * Each engine.io socket's close reasons and pongs (`heartbeat`); on each socket's first ping, once it is on its
  * way, the gateway stalls in an immediate (so the loop then runs its due timers before it reads the
  * sockets again). `engineOnly` takes the deferral back off, to show the stall drops a reader then.
  */
@@ -45,7 +47,7 @@ function watch(server: IoServer, engineOnly: { value: boolean }) {
   const closes: string[] = [];
   const heartbeats = { count: 0 };
   server.engine.on('connection', (socket: EngineSocket) => {
-    if (engineOnly.value) delete (socket as { onClose?: unknown }).onClose;
+    if (engineOnly.value) delete socket.onClose;
     let stalled = false;
     socket.on('packetCreate', (packet: { type: string }) => {
       if (packet.type !== 'ping' || stalled) return;
@@ -93,7 +95,7 @@ describe('the gateway’s ping-timeout verdict after a stall', () => {
     expect(world.extra.heartbeats.count).toBe(0);
   });
 
-  it('still drops a reader that never answers, one ping timeout after the ping', async () => {
+  it('still drops a reader that never answers', async () => {
     open(-1);
     await connected();
     await expectEventually(() => expect(world.extra.closes).toEqual(['ping timeout']));

@@ -8,7 +8,8 @@ export type IoServer = ReturnType<SocketServerAdapter['createIOServer']>;
 
 /**
  * The gateway's socket.io server (its adapter, no Nest app, `options` over the defaults) on a free
- * port for each test of the file, `extend` adding what the file watches; `connect` opens a client closed after the test.
+ * port for each test of the file, `extend` adding what the file watches; `connect` opens a client
+ * closed after the test.
  */
 export function socketServerWorld<W>(
   extend: (server: IoServer) => W,
