@@ -2,17 +2,28 @@ import { expectEventually } from '@livefeed/common/testing';
 import { socketServerWorld, type IoServer } from './testing/socket-server.world';
 
 type ServerSocket = Parameters<Parameters<IoServer['on']>[1]>[0];
+interface TcpOwner {
+  transport: { socket: { _socket: { once(event: 'close', listener: () => void): void } } };
+}
+interface UpgradeResponse {
+  req?: unknown;
+  on(event: 'close', listener: () => void): void;
+}
 
 /** What the server hands out per connection: its sockets, and the upgrades' stand-in responses. */
 function watch(server: IoServer) {
   const upgradeResponses: { req?: unknown }[] = [];
-  server.engine.use((req: unknown, res: { req?: unknown }, next: () => void) => {
-    if (!('statusCode' in res)) upgradeResponses.push(res);
+  const closedResponses: unknown[] = [];
+  server.engine.use((req: unknown, res: UpgradeResponse, next: () => void) => {
+    if (!('statusCode' in res)) {
+      upgradeResponses.push(res);
+      res.on('close', () => closedResponses.push(res));
+    }
     next();
   });
   const sockets: ServerSocket[] = [];
   server.on('connection', (socket) => sockets.push(socket));
-  return { sockets, upgradeResponses };
+  return { sockets, upgradeResponses, closedResponses };
 }
 
 describe('the gateway letting go of handshake requests', () => {
@@ -55,5 +66,20 @@ describe('the gateway letting go of handshake requests', () => {
     const echoed = new Promise((resolve) => client.once('echo', resolve));
     socket.emit('echo', 'after the upgrade');
     await expect(echoed).resolves.toBe('after the upgrade');
+  });
+
+  it('lets go of the upgrade’s response too: it no longer hears the TCP socket close', async () => {
+    const client = connect(['websocket']);
+    await expectEventually(() => expect(client.connected).toBe(true));
+    const [socket] = world.extra.sockets;
+    const conn = socket.conn as unknown as TcpOwner;
+    // Heard after engine.io's own listener, which was added first and would tell the response.
+    const closed = new Promise<void>((resolve) =>
+      conn.transport.socket._socket.once('close', resolve),
+    );
+    client.disconnect();
+    await closed;
+    expect(world.extra.upgradeResponses).toHaveLength(1);
+    expect(world.extra.closedResponses).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { IoAdapter } from '@nestjs/platform-socket.io';
 
 type IoServer = ReturnType<IoAdapter['createIOServer']>;
@@ -7,6 +8,9 @@ type IoServer = ReturnType<IoAdapter['createIOServer']>;
 interface UpgradeResponse {
   req?: IncomingMessage;
 }
+
+/** engine.io's listener that repeats a TCP socket's `close` on the upgrade's stand-in response. */
+const CLOSE_ECHO = '() => this.emit("close")';
 
 const NO_HEADERS = Object.freeze({});
 const NO_QUERY = Object.freeze({});
@@ -19,7 +23,9 @@ const NO_QUERY = Object.freeze({});
  * middlewares, which a `close` listener of the TCP socket holds.
  *
  * - The upgrade's response is only written to by middlewares, before the WebSocket handshake's
- *   headers go out (engine.io's `headers` event): after that its request can go.
+ *   headers go out (engine.io's `headers` event): after that its request can go. engine.io also
+ *   repeats the TCP socket's `close` on it, for middlewares that wait for a response to end; the
+ *   gateway's do not, so that listener goes, and with it the response.
  * - socket.io builds `socket.handshake` (headers, query, address, auth) from the request when the
  *   client joins a namespace; the gateway reads only the handshake's `auth`, so the request goes
  *   then, and the handshake's `headers` and `query` become empty objects.
@@ -47,6 +53,15 @@ export function releaseHandshakeRequests(server: IoServer): {
   return {
     upgrading(req, res) {
       upgrades.set(req, res as UpgradeResponse);
+      dropCloseEcho(req.socket);
     },
   };
+}
+
+function dropCloseEcho(tcp: Socket): void {
+  for (const listener of tcp.rawListeners('close')) {
+    const inner = (listener as { listener?: unknown }).listener;
+    if (typeof inner === 'function' && String(inner) === CLOSE_ECHO)
+      tcp.removeListener('close', listener as (...args: unknown[]) => void);
+  }
 }

@@ -13,6 +13,7 @@ import type { GatewayOptions } from '../config/gateway.options';
 import { answerEngineErrorsInErrorBody } from './engine-errors';
 import { releaseHandshakeRequests } from './handshake-requests.release';
 import { deferPingTimeoutVerdicts } from './ping-timeout.verdict';
+import { shareTransportListeners } from './transport-listeners.share';
 
 type Reply = (response: unknown) => void;
 
@@ -41,7 +42,8 @@ const WS_OPEN = 1;
  * request is let go once its handshake is read, and a burst of packets engine.io flushes to one
  * WebSocket goes out in one write instead of one per packet, as does the answer to an upgrade.
  * And a reader whose pong arrived while the gateway stalled is not dropped for a ping timeout
- * (ping-timeout.verdict.ts).
+ * (ping-timeout.verdict.ts). Per socket, engine.io's listeners on its transport are shared by all
+ * (transport-listeners.share.ts), and `disconnect` has one listener for Nest and the gateway.
  */
 export class SocketServerAdapter extends IoAdapter {
   constructor(
@@ -87,6 +89,7 @@ export class SocketServerAdapter extends IoAdapter {
     );
     coalesceFlushes(server.engine);
     deferPingTimeoutVerdicts(server.engine);
+    shareTransportListeners(server.engine);
     return server;
   }
 
@@ -109,6 +112,14 @@ export class SocketServerAdapter extends IoAdapter {
         this.handle(socket, () => callback(data, ack), reply as Reply | undefined, transform);
       });
     }
+  }
+
+  /**
+   * Nest's own wraps its callback in an arrow and a `once` per socket; socket.io emits a socket's
+   * `disconnect` once, so the callback itself listens.
+   */
+  override bindClientDisconnect(client: IoSocket, callback: (reason: string) => void): void {
+    client.on('disconnect', callback);
   }
 
   private handle(

@@ -37,12 +37,13 @@ export class StoryGateway
     const token =
       typeof auth === 'object' && auth !== null ? (auth as { token?: unknown }).token : undefined;
     this.subscriptions.connect(socket.id, token);
-    // The reason is socket.io's own, from a fixed set (never the client's words).
-    socket.once('disconnect', (reason) => this.metrics.disconnects.inc({ reason }));
   }
 
-  handleDisconnect(socket: PushSocket): void {
+  /** Nest hears each socket's `disconnect` already: one listener per socket serves both. */
+  handleDisconnect(socket: PushSocket, reason?: string): void {
     this.subscriptions.disconnect(socket.id);
+    // The reason is socket.io's own, from a fixed set (never the client's words).
+    this.metrics.disconnects.inc({ reason: reason ?? 'unknown' });
   }
 
   // What a client sends is untrusted: body and ack stay `unknown` until the service has checked them

@@ -1,0 +1,92 @@
+import { expectEventually } from '@livefeed/common/testing';
+import { socketServerWorld, type IoServer } from './testing/socket-server.world';
+
+type ServerSocket = Parameters<Parameters<IoServer['on']>[1]>[0];
+
+/** An engine.io transport, as an emitter whose listeners the test counts. */
+interface Emitter {
+  readonly name: string;
+  listeners(event: string): unknown[];
+  emit(event: string, ...args: unknown[]): boolean;
+}
+
+const EVENTS = ['error', 'ready', 'packet', 'drain', 'close'] as const;
+
+const transportOf = (socket: ServerSocket) => socket.conn.transport as unknown as Emitter;
+
+/** Each of the five events' listeners on a transport. */
+const listenersOf = (transport: Emitter) => EVENTS.map((event) => transport.listeners(event));
+
+describe('engine.io sockets sharing their transport listeners', () => {
+  const { world, connect: open } = socketServerWorld((server: IoServer) => {
+    const sockets: ServerSocket[] = [];
+    server.on('connection', (socket) => sockets.push(socket));
+    return { sockets };
+  });
+  const connect = (transports: ('websocket' | 'polling')[]) =>
+    open(transports, { auth: { token: 'reader-token' } });
+
+  it('gives the first socket (opened before the class was patched) and the next the same five', async () => {
+    const first = connect(['websocket']);
+    await expectEventually(() => expect(first.connected).toBe(true));
+    const second = connect(['websocket']);
+    await expectEventually(() => expect(second.connected).toBe(true));
+    const [a, b] = world.extra.sockets.map((socket) => listenersOf(transportOf(socket)));
+    // One listener per event, none of them bound to its socket: the same functions on both.
+    for (const listeners of [a, b]) expect(listeners.map((l) => l.length)).toEqual([1, 1, 1, 1, 1]);
+    expect(a).toEqual(b);
+    expect(a.flat().every((listener, i) => listener === b.flat()[i])).toBe(true);
+  });
+
+  it('still carries packets both ways', async () => {
+    const client = connect(['websocket']);
+    await expectEventually(() => expect(client.connected).toBe(true));
+    const [socket] = world.extra.sockets;
+    const heard = new Promise((resolve) => socket.once('echo', resolve));
+    client.emit('echo', 'from the reader');
+    await expect(heard).resolves.toBe('from the reader');
+    const echoed = new Promise((resolve) => client.once('echo', resolve));
+    socket.emit('echo', 'from the gateway');
+    await expect(echoed).resolves.toBe('from the gateway');
+  });
+
+  it('moves them from the polling transport to the WebSocket on an upgrade', async () => {
+    const client = connect(['polling', 'websocket']);
+    await expectEventually(() => expect(client.io.engine?.transport.name).toBe('websocket'));
+    const [socket] = world.extra.sockets;
+    await expectEventually(() => expect(transportOf(socket).name).toBe('websocket'));
+    expect(listenersOf(transportOf(socket)).map((l) => l.length)).toEqual([1, 1, 1, 1, 1]);
+    const echoed = new Promise((resolve) => client.once('echo', resolve));
+    socket.emit('echo', 'after the upgrade');
+    await expect(echoed).resolves.toBe('after the upgrade');
+  });
+
+  it('closes the socket for a closed transport, and takes the listeners off it', async () => {
+    const client = connect(['websocket']);
+    await expectEventually(() => expect(client.connected).toBe(true));
+    const [socket] = world.extra.sockets;
+    const transport = transportOf(socket);
+    const shared = listenersOf(transport).flat();
+    const reason = new Promise((resolve) => socket.once('disconnect', resolve));
+    client.io.engine.close();
+    await expect(reason).resolves.toBe('transport close');
+    // engine.io then silences the discarded transport's errors with a listener of its own.
+    expect(
+      listenersOf(transport)
+        .flat()
+        .filter((l) => shared.includes(l)),
+    ).toEqual([]);
+  });
+
+  it('closes the socket for a transport error, heard once', async () => {
+    const client = connect(['websocket']);
+    await expectEventually(() => expect(client.connected).toBe(true));
+    const [socket] = world.extra.sockets;
+    const transport = transportOf(socket);
+    const [onError] = transport.listeners('error');
+    const reason = new Promise((resolve) => socket.once('disconnect', resolve));
+    transport.emit('error', new Error('a broken pipe'));
+    await expect(reason).resolves.toBe('transport error');
+    expect(transport.listeners('error')).not.toContain(onError);
+  });
+});
