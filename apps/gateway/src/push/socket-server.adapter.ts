@@ -89,7 +89,7 @@ export class SocketServerAdapter extends IoAdapter {
     );
     coalesceFlushes(server.engine);
     deferPingTimeoutVerdicts(server.engine);
-    shareTransportListeners(server.engine);
+    shareTransportListeners();
     return server;
   }
 

@@ -26,16 +26,14 @@ describe('engine.io sockets sharing their transport listeners', () => {
   const connect = (transports: ('websocket' | 'polling')[]) =>
     open(transports, { auth: { token: 'reader-token' } });
 
-  it('gives the first socket (opened before the class was patched) and the next the same five', async () => {
+  it('gives every socket the same five listeners, none of them bound to it', async () => {
     const first = connect(['websocket']);
     await expectEventually(() => expect(first.connected).toBe(true));
     const second = connect(['websocket']);
     await expectEventually(() => expect(second.connected).toBe(true));
     const [a, b] = world.extra.sockets.map((socket) => listenersOf(transportOf(socket)));
-    // One listener per event, none of them bound to its socket: the same functions on both.
     for (const listeners of [a, b]) expect(listeners.map((l) => l.length)).toEqual([1, 1, 1, 1, 1]);
-    expect(a).toEqual(b);
-    expect(a.flat().every((listener, i) => listener === b.flat()[i])).toBe(true);
+    expect(new Set([...a.flat(), ...b.flat()]).size).toBe(5);
   });
 
   it('still carries packets both ways', async () => {

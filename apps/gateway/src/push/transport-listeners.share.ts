@@ -1,15 +1,13 @@
-import type { IoAdapter } from '@nestjs/platform-socket.io';
-
-type IoServer = ReturnType<IoAdapter['createIOServer']>;
+import { Socket } from 'engine.io';
 
 /** The parts of engine.io's transport (6.x) that a socket listens to. */
 interface TransportLike {
-  on(event: string, listener: (...args: never[]) => void): unknown;
-  removeListener(event: string, listener: (...args: never[]) => void): unknown;
+  on(event: string, listener: (this: TransportLike, ...args: never[]) => void): unknown;
+  removeListener(event: string, listener: (this: TransportLike, ...args: never[]) => void): unknown;
   [OWNER]?: EngineSocketLike;
 }
 
-/** The parts of engine.io's socket (6.x) that `setTransport` reads and writes. */
+/** The parts of engine.io's socket (6.x) that `setTransport` reads and writes (private in its types). */
 interface EngineSocketLike {
   transport: TransportLike;
   cleanupFn: (() => void)[];
@@ -23,71 +21,54 @@ interface EngineSocketLike {
 
 /** The engine.io socket a transport serves, set on the transport by `setSharedTransport`. */
 const OWNER = Symbol('livefeed.transportOwner');
-const PATCHED = Symbol('livefeed.sharedTransportListeners');
+
+/**
+ * What engine.io's socket does with each event of its transport; `error` and `close` are heard once,
+ * as engine.io's own `once` listeners are.
+ */
+const LISTENERS: Record<string, (this: TransportLike, ...args: never[]) => void> = {
+  error(this: TransportLike, error: unknown) {
+    this.removeListener('error', LISTENERS.error);
+    this[OWNER]?.onError(error);
+  },
+  ready(this: TransportLike) {
+    this[OWNER]?.flush();
+  },
+  packet(this: TransportLike, packet: unknown) {
+    this[OWNER]?.onPacket(packet);
+  },
+  drain(this: TransportLike) {
+    this[OWNER]?.onDrain();
+  },
+  close(this: TransportLike) {
+    this.removeListener('close', LISTENERS.close);
+    this[OWNER]?.onClose('transport close');
+  },
+};
 
 /**
  * engine.io's socket listens to its transport with five functions of its own, bound to it, and a
- * closure that removes them: about 650 B per idle connection, a twentieth of what a gateway holds
- * per reader. The same five listeners, shared by every transport (an emitter calls a listener with
- * itself as `this`), find the socket through one property of the transport instead.
+ * closure that removes them: about 650 B per idle connection. The same five listeners, shared by
+ * every transport (an emitter calls a listener with itself as `this`), find the socket through one
+ * property of the transport instead.
  *
- * engine.io's `setTransport` (6.x) is replaced on its socket class, found from the first socket that
- * opens; that socket's own listeners, attached before, are swapped as it opens. Every later socket,
- * and every upgrade from polling to WebSocket (which calls `setTransport` again), gets the shared
- * ones. They do what engine.io's do: `error` and `close` are heard once, `ready` flushes, `packet`
- * and `drain` go to the socket, and the socket's cleanup on a transport change removes all five.
+ * `setTransport` is replaced on engine.io's socket class (the one socket.io uses: package.json pins
+ * the version it resolves to, since this reaches past engine.io's public API), so every socket gets
+ * the shared listeners as it is made, and again on an upgrade from polling to WebSocket. Once per
+ * process; the socket's cleanup on a transport change removes them, as it removed engine.io's own.
  */
-export function shareTransportListeners(engine: IoServer['engine']): void {
-  engine.on('connection', (socket: EngineSocketLike) => {
-    const proto = Object.getPrototypeOf(socket) as EngineSocketLike & { [PATCHED]?: true };
-    if (!proto[PATCHED]) {
-      proto[PATCHED] = true;
-      proto.setTransport = setSharedTransport;
-    }
-    if (socket.transport[OWNER] === socket) return;
-    // Opened before the class was patched: its bound listeners go, the shared ones come.
-    for (const cleanup of socket.cleanupFn.splice(0)) cleanup();
-    setSharedTransport.call(socket, socket.transport);
-  });
+export function shareTransportListeners(): void {
+  (Socket.prototype as unknown as EngineSocketLike).setTransport = setSharedTransport;
 }
 
 function setSharedTransport(this: EngineSocketLike, transport: TransportLike): void {
   this.transport = transport;
   transport[OWNER] = this;
-  transport.on('error', onTransportError);
-  transport.on('ready', onTransportReady);
-  transport.on('packet', onTransportPacket);
-  transport.on('drain', onTransportDrain);
-  transport.on('close', onTransportClose);
+  for (const [event, listener] of Object.entries(LISTENERS)) transport.on(event, listener);
   this.cleanupFn.push(detach.bind(undefined, transport));
 }
 
 function detach(transport: TransportLike): void {
-  transport.removeListener('error', onTransportError);
-  transport.removeListener('ready', onTransportReady);
-  transport.removeListener('packet', onTransportPacket);
-  transport.removeListener('drain', onTransportDrain);
-  transport.removeListener('close', onTransportClose);
-}
-
-function onTransportError(this: TransportLike, error: unknown): void {
-  this.removeListener('error', onTransportError);
-  this[OWNER]?.onError(error);
-}
-
-function onTransportReady(this: TransportLike): void {
-  this[OWNER]?.flush();
-}
-
-function onTransportPacket(this: TransportLike, packet: unknown): void {
-  this[OWNER]?.onPacket(packet);
-}
-
-function onTransportDrain(this: TransportLike): void {
-  this[OWNER]?.onDrain();
-}
-
-function onTransportClose(this: TransportLike): void {
-  this.removeListener('close', onTransportClose);
-  this[OWNER]?.onClose('transport close');
+  for (const [event, listener] of Object.entries(LISTENERS))
+    transport.removeListener(event, listener);
 }
