@@ -44,6 +44,8 @@ class Worker implements Receiver {
   private events = 0;
   private snapshots = 0;
   private samples = new Float64Array(RESERVOIR);
+  /** The publish time of each sample, for latency by second of the window. */
+  private stamps = new Float64Array(RESERVOIR);
   private seen = 0;
   private latencyMax = 0;
   private firstAt = Number.NaN;
@@ -61,6 +63,7 @@ class Worker implements Receiver {
     this.events = 0;
     this.snapshots = 0;
     this.samples = new Float64Array(RESERVOIR);
+    this.stamps = new Float64Array(RESERVOIR);
     this.seen = 0;
     this.latencyMax = 0;
     this.firstAt = Number.NaN;
@@ -174,13 +177,14 @@ class Worker implements Receiver {
       }
       if (typeof event.reportId === 'string' && event.reportId.startsWith(this.marker)) {
         this.deliveries += 1;
-        const latency = now - stampOf(event.reportId);
+        const stamp = stampOf(event.reportId);
+        const latency = now - stamp;
         if (latency > this.latencyMax) this.latencyMax = latency;
         // Reservoir sampling: a uniform sample of every latency of the window.
-        if (this.seen < RESERVOIR) this.samples[this.seen] = latency;
-        else {
-          const j = Math.floor(Math.random() * (this.seen + 1));
-          if (j < RESERVOIR) this.samples[j] = latency;
+        const j = this.seen < RESERVOIR ? this.seen : Math.floor(Math.random() * (this.seen + 1));
+        if (j < RESERVOIR) {
+          this.samples[j] = latency;
+          this.stamps[j] = stamp;
         }
         this.seen += 1;
         if (Number.isNaN(this.firstAt)) this.firstAt = now;
@@ -218,6 +222,7 @@ class Worker implements Receiver {
       events: this.events,
       snapshots: this.snapshots,
       latencies: this.samples.slice(0, Math.min(this.seen, RESERVOIR)),
+      stamps: this.stamps.slice(0, Math.min(this.seen, RESERVOIR)),
       latencyMax: this.latencyMax,
       firstAt: this.firstAt,
       lastAt: this.lastAt,

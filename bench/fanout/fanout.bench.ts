@@ -5,7 +5,7 @@
  *
  *   npx nest build ingest && npx nest build gateway
  *   npx tsx bench/fanout/fanout.bench.ts [--subscribers=2000] [--rate=20] [--seconds=10]
- *     [--stories=100] [--spreadRate=<rate>] [--idle=5000] [--storm=5000] [--stormVersion=300]
+ *     [--warmup=0] [--stories=100] [--spreadRate=<rate>] [--idle=5000] [--storm=5000] [--stormVersion=300]
  *     [--stormSpreadMs=0] [--stormWaitSeconds=30] [--workers=4] [--connectConcurrency=50]
  *     [--satStart=25] [--satFactor=1.5] [--satSteps=6] [--satSeconds=4] [--client=lean|raw|sio]
  *     [--scenarios=memory,one,spread,saturation,storm,resubscribe] [--baseline=1] [--baselineBacklog=4096]
@@ -24,6 +24,9 @@
  * - `spread`: the same number of sockets over `stories` stories, every story at `spreadRate`
  *   updates/s (default `rate`: every socket still receives `rate` events/s, deliveries/s compare
  *   with `one`, and ingest takes `stories × rate` reports/s).
+ *   Both report publish→receive by the second each update was published in, as the load starts
+ *   from nothing; `--warmup=<s>` first runs the same load for that long unmeasured (0 by default:
+ *   the figures and the targets are from a cold start).
  * - `saturation`: `one`'s layout at `satStart × satFactor^k` updates/s, `satSeconds` per step,
  *   until two steps in a row achieve < 85 % of their offered rate (or a socket is dropped). Max
  *   deliveries/s = the best rate a step achieved (an overloaded step delivers at capacity,

@@ -30,6 +30,7 @@ export const P = {
   subscribers: arg('subscribers', size(2000, 200)),
   rate: arg('rate', 20),
   seconds: arg('seconds', size(10, 2)),
+  warmup: arg('warmup', 0),
   stories: arg('stories', size(100, 10)),
   /** Updates/s per story in `spread`; by default `rate`, so every socket gets as many as in `one`. */
   spreadRate: arg('spreadRate', arg('rate', 20)),

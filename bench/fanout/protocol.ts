@@ -92,6 +92,8 @@ export interface CollectResult {
   readonly snapshots: number;
   /** Latencies (ms), a uniform sample of at most the worker's reservoir size. */
   readonly latencies: Float64Array;
+  /** The publish time (ms since the epoch) of each of `latencies`. */
+  readonly stamps: Float64Array;
   readonly latencyMax: number;
   readonly firstAt: number;
   readonly lastAt: number;

@@ -28,6 +28,7 @@ export function report(r: Results, extra: Extra): void {
     '',
     '`machine` is the busy time of all cores (200 = both), `steal` the part of it the hypervisor gave to other guests, `other` the part neither a listed process nor steal accounts for (other processes, kernel); ' +
       '`nats` and `postgres` count every such process on the machine.',
+    ...bySecondTable(r),
     ...healthLines(r, extra.health),
     ...loggedLines(extra.logged),
     ...parameters(),
@@ -95,6 +96,33 @@ function windowsTable(r: Results): string[] {
     ...[...Object.values(r.storm ?? {}), ...Object.values(r.resubscribe ?? {})]
       .filter((x): x is StormResult => !!x)
       .map((x) => `\n${x.system} ${x.mode} storm CPU: ${cpuText(x.cpuPercent)}.`),
+  ];
+}
+
+/**
+ * How the `one` and `spread` windows went, second by second: a p99 made in the window's first
+ * seconds (the load starting from nothing) reads differently from one made throughout.
+ */
+function bySecondTable(r: Results): string[] {
+  const windows = (['livefeed', 'baseline'] as System[]).flatMap((s) =>
+    [r.one?.[s], r.spread?.[s]].filter((x): x is LoadResult => !!x),
+  );
+  const seconds = Math.max(0, ...windows.map((x) => x.latencyBySecond.length));
+  if (seconds === 0) return [];
+  const columns = Array.from({ length: seconds }, (_, i) => `${i}–${i + 1} s`);
+  const cell = (x: LoadResult, i: number) => {
+    const s = x.latencyBySecond[i];
+    return s && s.count > 0 ? `${s.p99} (${s.max})` : '–';
+  };
+  return [
+    '',
+    '## Publish→receive p99 (max) by the second the update was published, ms',
+    '',
+    `| system | scenario | ${columns.join(' | ')} |`,
+    `| --- | --- | ${columns.map(() => '---').join(' | ')} |`,
+    ...windows.map(
+      (x) => `| ${x.system} | ${x.scenario} | ${columns.map((_, i) => cell(x, i)).join(' | ')} |`,
+    ),
   ];
 }
 

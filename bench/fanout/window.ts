@@ -4,7 +4,7 @@
  * and (livefeed) the gateway's own metrics over the window.
  */
 import { cpuPercent, cpuSample } from '../lib/cpu';
-import type { summarise } from '../lib/stats';
+import { bySecond, type summarise } from '../lib/stats';
 import { type Ctx, type System, urlOf } from './context';
 import { type GatewayScrape, gatewayWindow, scrapeGateway } from './harness/gateway';
 import { log, round, sleep } from './harness/util';
@@ -29,6 +29,8 @@ export interface LoadResult {
   /** How far the publisher was behind its schedule at its last update (ms). */
   publishLagMs: number;
   latencyMs: Latency;
+  /** Publish→receive by the second of the window the update was published in (0: the first). */
+  latencyBySecond: Array<Latency & { second: number }>;
   /**
    * Livefeed only: publish → event on the events stream (ingest: decide, commit, publish), and
    * how many extra copies of those events ingest published in the window.
@@ -75,6 +77,7 @@ export async function measure(
     ...meta,
     ...rates(meta, pub, c.deliveries, c.lastAt),
     latencyMs: c.latency,
+    latencyBySecond: bySecond(c.sample.latencies, c.sample.stamps, pub.startedAt),
     ...(committed ? { committedMs: committed } : {}),
     ...gatewayOver(scrape0, scrape1),
     gaps: c.gaps,

@@ -15,3 +15,18 @@ export function summarise(samples: number[]) {
     max: round(sorted[sorted.length - 1] ?? NaN),
   };
 }
+
+/**
+ * The samples grouped by whole seconds from `start` to their stamp (a latency by the second its
+ * update was published), each group summarised: how a window went, second by second. A second with
+ * no sample has count 0.
+ */
+export function bySecond(values: readonly number[], stamps: readonly number[], start: number) {
+  if (values.length !== stamps.length) throw new RangeError('one stamp per value');
+  const groups: number[][] = [];
+  values.forEach((value, i) => {
+    const second = Math.max(0, Math.floor((stamps[i] - start) / 1000));
+    (groups[second] ??= []).push(value);
+  });
+  return Array.from(groups, (group, second) => ({ second, ...summarise(group ?? []) }));
+}

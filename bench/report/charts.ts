@@ -54,6 +54,33 @@ function latency({ fanout, ingest }: Inputs): Chart | undefined {
   });
 }
 
+/**
+ * The spread window's p99 by the second its updates were published, livefeed beside the baseline:
+ * whether the p99 is made throughout the window or in its first seconds (the load starting cold).
+ */
+function spreadBySecond({ fanout }: Inputs): Chart | undefined {
+  const w = fanout?.results.spread;
+  const lf = w?.livefeed?.latencyBySecond;
+  // Results written before the window was split by second have no such field.
+  if (!lf?.length) return undefined;
+  const bl = w?.baseline?.latencyBySecond ?? [];
+  const seconds = Math.max(lf.length, bl.length);
+  const at = (xs: typeof lf, i: number) => (xs[i]?.count ? xs[i].p99 : undefined);
+  return chart('latency-spread-seconds.svg', {
+    title: 'Spread: publish → receive p99 by second of the window',
+    unit: 'ms',
+    categories: Array.from({ length: seconds }, (_, i) => `published ${i}–${i + 1} s`),
+    series: [
+      { name: 'livefeed', values: Array.from({ length: seconds }, (_, i) => at(lf, i)) },
+      {
+        name: 'baseline (plain socket.io)',
+        values: Array.from({ length: seconds }, (_, i) => at(bl, i)),
+      },
+    ],
+    marker: { value: 100, label: 'target p99 100 ms' },
+  });
+}
+
 type Pair = [label: string, livefeed: number | undefined, baseline: number | undefined];
 
 function throughputChart(
@@ -197,7 +224,7 @@ function cpu({ ingest, fanout, rebuild }: Inputs): Chart | undefined {
 }
 
 export function drawCharts(inputs: Inputs): Chart[] {
-  return [latency(inputs), ...throughput(inputs), cpu(inputs)].filter(
+  return [latency(inputs), spreadBySecond(inputs), ...throughput(inputs), cpu(inputs)].filter(
     (c): c is Chart => c !== undefined,
   );
 }

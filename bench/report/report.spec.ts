@@ -17,6 +17,12 @@ const window = (system: 'livefeed' | 'baseline', p99: number, stories = 100) => 
   deliveriesPerSec: 39_500,
   publishLagMs: 0,
   latencyMs: lat(p99 / 3, p99),
+  // The first second slowest, as a cold start makes it.
+  latencyBySecond: [
+    { second: 0, ...lat(p99, p99 * 2) },
+    { second: 1, ...lat(p99 / 4, p99 / 2) },
+    { second: 2, count: 0, p50: NaN, p99: NaN, max: NaN },
+  ],
   gaps: 0,
   repeats: 0,
   disconnects: 0,
@@ -179,6 +185,28 @@ describe('the report', () => {
       '| sustained, 2 ingest processes sharing the consumer (20,000 reports) | 2,500 reports/s (25.0 % of one process) | – |',
     );
     expect(markdown).toContain('NATS 58 % of a core, ingest 64 % (both)');
+  });
+
+  it('draws the spread window second by second, and leaves the chart out for older results', () => {
+    const { charts } = composeReport(inputs({ p99: 400 }));
+    const chart = charts.find((c) => c.file === 'latency-spread-seconds.svg');
+    expect(chart?.alt).toBe('Spread: publish → receive p99 by second of the window');
+    expect(chart?.svg).toContain('published 0–1 s');
+    expect(chart?.svg).toContain('published 2–3 s');
+    // livefeed's p99 of the first second and of the second one; the empty third draws no bar.
+    expect(chart?.svg).toContain('<title>livefeed: 800 ms</title>');
+    expect(chart?.svg).toContain('<title>livefeed: 200 ms</title>');
+    expect(chart?.svg).toContain('target p99 100 ms');
+    expect(chart?.svg).not.toContain('NaN');
+
+    const older = inputs({ p99: 400 });
+    const spread = older.fanout!.results.spread!;
+    for (const w of [spread.livefeed!, spread.baseline!]) {
+      delete (w as { latencyBySecond?: unknown }).latencyBySecond;
+    }
+    expect(composeReport(older).charts.map((c) => c.file)).not.toContain(
+      'latency-spread-seconds.svg',
+    );
   });
 
   it('is written from nothing at all without throwing', () => {

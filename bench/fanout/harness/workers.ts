@@ -150,10 +150,14 @@ export class WorkerPool {
       ...results.map((r) => (r.deliveries > 0 ? r.latencies.length / r.deliveries : 1)),
     );
     const latencies: number[] = [];
+    const stamps: number[] = [];
     for (const r of results) {
       const want = Math.min(r.latencies.length, Math.round(r.deliveries * rate));
       const stride = r.latencies.length / Math.max(1, want);
-      for (let i = 0; i < want; i++) latencies.push(r.latencies[Math.floor(i * stride)]);
+      for (let i = 0; i < want; i++) {
+        latencies.push(r.latencies[Math.floor(i * stride)]);
+        stamps.push(r.stamps[Math.floor(i * stride)]);
+      }
     }
     type Summed = 'events' | 'snapshots' | 'gaps' | 'repeats' | 'disconnects' | 'atHead';
     const sum = (k: Summed) => results.reduce((s, r) => s + r[k], 0);
@@ -168,6 +172,8 @@ export class WorkerPool {
         count: total,
         max: round(Math.max(0, ...results.map((r) => r.latencyMax)), 2),
       },
+      /** The merged sample itself, with the publish time of each latency. */
+      sample: { latencies, stamps },
       firstAt: firsts.length ? Math.min(...firsts) : Number.NaN,
       lastAt: lasts.length ? Math.max(...lasts) : Number.NaN,
       gaps: sum('gaps'),

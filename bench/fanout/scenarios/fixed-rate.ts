@@ -12,6 +12,7 @@ export async function fixedRate(
   const stories = kind === 'one' ? ['one'] : [...ctx.spread];
   const rate = kind === 'one' ? P.rate : P.spreadRate;
   await openAll(ctx, system, layout(ctx, kind), `${kind} (${stories.length} stories)`);
+  if (P.warmup > 0) await publisher(ctx, system, kind, rate, P.warmup)(ctx.marker());
   const r = await measure(
     ctx,
     {
