@@ -155,8 +155,9 @@ export class WorkerPool {
       const want = Math.min(r.latencies.length, Math.round(r.deliveries * rate));
       const stride = r.latencies.length / Math.max(1, want);
       for (let i = 0; i < want; i++) {
-        latencies.push(r.latencies[Math.floor(i * stride)]);
-        stamps.push(r.stamps[Math.floor(i * stride)]);
+        const k = Math.floor(i * stride);
+        latencies.push(r.latencies[k]);
+        stamps.push(r.stamps[k]);
       }
     }
     type Summed = 'events' | 'snapshots' | 'gaps' | 'repeats' | 'disconnects' | 'atHead';
