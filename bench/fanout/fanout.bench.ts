@@ -13,9 +13,11 @@
  *   npx tsx bench/fanout/fanout.bench.ts --quick   # every scenario shrunk: a check that it runs (~1 min)
  *
  * Scenarios, livefeed then baseline back to back (so both see the same machine):
- * - `memory`: gateway RSS and heap (its /metrics) before and after `idle` subscribed sockets that
- *   receive nothing, each reading after a full GC: the gateway runs with `--inspect=127.0.0.1:0`
- *   and the bench asks V8 for a collection over the inspector protocol (`--gc=0`: no GC, medians).
+ * - `memory`: gateway RSS and heap (its /metrics) per subscribed socket that receives nothing, each
+ *   reading after a full GC: the gateway runs with `--inspect=127.0.0.1:0` and the bench asks V8
+ *   for a collection over the inspector protocol (`--gc=0`: no GC, medians). Two rounds of `idle`
+ *   sockets: the first on the fresh server, then as many more with the first still connected; the
+ *   second is the figure judged (what each more reader costs), the first is reported beside it.
  * - `one`: `subscribers` sockets on one story, `rate` updates/s for `seconds`: deliveries/s and
  *   publish→receive latency. Livefeed updates are `entry.posted` reports published to JetStream
  *   with id `<marker>:<seq>:<publish epoch ms>`; the baseline emits events of the same shape and

@@ -2,6 +2,7 @@
  * The summary table of bench/fanout's report: one row per measured quantity, livefeed beside the
  * baseline, with its target and whether livefeed met it.
  */
+import { kb } from '../lib/report';
 import type { System } from './context';
 import { P, TARGET } from './params';
 import type { Results, StormResult } from './scenarios';
@@ -16,7 +17,6 @@ export type Row = [
 ];
 type BySystem<T> = Record<System, T | undefined> | undefined;
 
-export const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 export const n = (x: number) => x.toLocaleString('en');
 const pct = (x: number | undefined) => (x === undefined ? 'n/a' : `${(x * 100).toFixed(1)} %`);
 const lat = (x?: Latency) => (x ? `p99 ${x.p99} ms (p50 ${x.p50}, max ${x.max})` : 'n/a');
@@ -109,9 +109,10 @@ function memoryRows(r: Results): Row[] {
   if (!r.memory?.livefeed) return [];
   const lf = r.memory.livefeed;
   const bl = r.memory.baseline;
-  return [
+  const rounds = lf.cold ? `a second ${P.idle} sockets` : `${P.idle} sockets`;
+  const rows: Row[] = [
     [
-      `memory per idle subscriber (${P.idle} sockets), RSS`,
+      `memory per idle subscriber (${rounds}), RSS`,
       kb(lf.rssPerSubscriber),
       bl ? kb(bl.rssPerSubscriber) : 'n/a',
       `≤ ${kb(TARGET.bytesPerIdle)}`,
@@ -119,6 +120,22 @@ function memoryRows(r: Results): Row[] {
     ],
     ['  heap used', kb(lf.heapPerSubscriber), bl ? kb(bl.heapPerSubscriber) : 'n/a', '(info)'],
   ];
+  if (lf.cold)
+    rows.push(
+      [
+        `  the first ${P.idle}, on a fresh server: RSS`,
+        kb(lf.cold.rssPerSubscriber),
+        bl?.cold ? kb(bl.cold.rssPerSubscriber) : 'n/a',
+        '(info)',
+      ],
+      [
+        '  the first: heap used',
+        kb(lf.cold.heapPerSubscriber),
+        bl?.cold ? kb(bl.cold.heapPerSubscriber) : 'n/a',
+        '(info)',
+      ],
+    );
+  return rows;
 }
 
 const took = (x: StormResult) =>

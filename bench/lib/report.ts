@@ -14,3 +14,6 @@ export function arg(name: string, fallback: number): number {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
   return hit ? Number(hit.slice(name.length + 3)) : fallback;
 }
+
+/** Bytes as KB with one decimal: `9.5 KB`. */
+export const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;

@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { StormResult } from '../fanout/scenarios';
+import { kb } from '../lib/report';
 import type { LoadResult } from '../fanout/window';
 import { type Chart, catchUpRate, drawCharts } from './charts';
 import type { Inputs } from './inputs';
@@ -144,12 +145,19 @@ function fanoutLines({ fanout }: Inputs): string[] {
     ]);
   const m = r.memory;
   if (m?.livefeed) {
-    const kb = (b?: number) => (b === undefined ? 'n/a' : `${(b / 1024).toFixed(1)} KB`);
+    const orNa = (b?: number) => (b === undefined ? 'n/a' : kb(b));
+    const second = m.livefeed.cold ? 'a second ' : '';
     rows.push([
-      `RSS per idle subscriber (${n(m.livefeed.sockets)} sockets)`,
-      kb(m.livefeed.rssPerSubscriber),
-      kb(m.baseline?.rssPerSubscriber),
+      `RSS per idle subscriber (${second}${n(m.livefeed.sockets)} sockets)`,
+      orNa(m.livefeed.rssPerSubscriber),
+      orNa(m.baseline?.rssPerSubscriber),
     ]);
+    if (m.livefeed.cold)
+      rows.push([
+        `  the first ${n(m.livefeed.sockets)}, on a fresh server`,
+        orNa(m.livefeed.cold.rssPerSubscriber),
+        orNa(m.baseline?.cold?.rssPerSubscriber),
+      ]);
   }
   return [
     '## Fan-out ([details](results/fanout.md))',

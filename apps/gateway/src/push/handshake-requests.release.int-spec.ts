@@ -5,6 +5,9 @@ type ServerSocket = Parameters<Parameters<IoServer['on']>[1]>[0];
 interface TcpOwner {
   transport: { socket: { _socket: { once(event: 'close', listener: () => void): void } } };
 }
+interface TransportOwner {
+  transport: { name: string; listenerCount(event: string): number };
+}
 interface UpgradeResponse {
   req?: unknown;
   on(event: 'close', listener: () => void): void;
@@ -81,5 +84,22 @@ describe('the gateway letting go of handshake requests', () => {
     await closed;
     expect(world.extra.upgradeResponses).toHaveLength(1);
     expect(world.extra.closedResponses).toEqual([]);
+  });
+
+  it('drops the headers listener of a WebSocket transport, which only polling requests emit', async () => {
+    const client = connect(['websocket']);
+    await expectEventually(() => expect(client.connected).toBe(true));
+    const [socket] = world.extra.sockets;
+    const { transport } = socket.conn as unknown as TransportOwner;
+    expect(transport.listenerCount('headers')).toBe(0);
+  });
+
+  it('leaves a polling transport its headers listener: each of its requests is answered with them', async () => {
+    const client = connect(['polling']);
+    await expectEventually(() => expect(client.connected).toBe(true));
+    const [socket] = world.extra.sockets;
+    const { transport } = socket.conn as unknown as TransportOwner;
+    expect(transport.name).toBe('polling');
+    expect(transport.listenerCount('headers')).toBe(1);
   });
 });

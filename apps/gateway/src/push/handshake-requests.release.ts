@@ -12,6 +12,12 @@ interface UpgradeResponse {
 /** engine.io's listener that repeats a TCP socket's `close` on the upgrade's stand-in response. */
 const CLOSE_ECHO = '() => this.emit("close")';
 
+/** engine.io's socket (6.x) as the gateway trims it: its request, and its first transport. */
+interface EngineConn {
+  request?: unknown;
+  readonly transport: { readonly name: string; removeAllListeners(event: string): unknown };
+}
+
 const NO_HEADERS = Object.freeze({});
 const NO_QUERY = Object.freeze({});
 
@@ -31,6 +37,9 @@ const NO_QUERY = Object.freeze({});
  *   then, and the handshake's `headers` and `query` become empty objects.
  * - socket.io puts every socket in a room of its own id; the gateway never sends through it, so
  *   the socket leaves it (a Set and two map entries fewer per socket).
+ * - A socket that opened on a WebSocket keeps engine.io's `headers` listener on its transport, and
+ *   the closure it holds, for nothing: only polling requests emit it (a WebSocket's headers went out
+ *   with the upgrade, through the server's own event). It goes.
  *
  * `upgrading` is called from an engine.io middleware with each WebSocket upgrade and its response.
  */
@@ -43,7 +52,9 @@ export function releaseHandshakeRequests(server: IoServer): {
     if (res) res.req = undefined;
   });
   server.on('connection', (socket) => {
-    (socket.conn as { request?: unknown }).request = undefined;
+    const conn = socket.conn as unknown as EngineConn;
+    conn.request = undefined;
+    if (conn.transport.name === 'websocket') conn.transport.removeAllListeners('headers');
     // The handshake's headers are the request's own object, and its query is parsed from the URL:
     // the gateway reads only `auth` (at connection), so neither is kept for the socket's life.
     Object.assign(socket.handshake, { headers: NO_HEADERS, query: NO_QUERY });

@@ -94,7 +94,9 @@ export class SocketServerAdapter extends IoAdapter {
   }
 
   /**
-   * Nest's semantics without its per-socket rxjs pipeline (about 12 KB per idle socket): the
+   * For `@SubscribeMessage` handlers (the gateway's own two messages have listeners shared by every
+   * socket instead: shared-message.listeners.ts). Nest's semantics without its per-socket rxjs
+   * pipeline (about 12 KB per idle socket): the
    * handler's result (value, promise or observable) is sent back through the ack unless the handler
    * takes the ack itself, `{event, data}` results are emitted, and nothing a handler throws or
    * rejects with can reach the process: it is logged.

@@ -1,9 +1,5 @@
 import { Inject, type BeforeApplicationShutdown } from '@nestjs/common';
 import {
-  Ack,
-  ConnectedSocket,
-  MessageBody,
-  SubscribeMessage,
   WebSocketGateway,
   type OnGatewayConnection,
   type OnGatewayDisconnect,
@@ -12,6 +8,7 @@ import {
 import { OriginPolicy } from '../auth/origin.policy';
 import { LOGGER, type Logger } from '../logging/logger.token';
 import { GatewayMetrics } from '../metrics/gateway.metrics';
+import { sharedMessageListeners } from './shared-message.listeners';
 import { type PushServer, type PushSocket, SocketHub } from './socket.hub';
 import { SubscriptionService } from './subscription.service';
 
@@ -28,6 +25,18 @@ export class StoryGateway
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
+  // What a client sends is untrusted: body and ack stay `unknown` until the service has checked them
+  // against the protocol (ClientToServerEvents). The listeners serve every socket (not Nest's
+  // @SubscribeMessage, which binds two functions to each): shared-message.listeners.ts.
+  private readonly listeners = sharedMessageListeners(
+    {
+      subscribe: (socket, body, ack) => this.subscriptions.subscribe(socket.id, body, ack),
+      unsubscribe: (socket, body, ack) => this.subscriptions.unsubscribe(socket.id, body, ack),
+    },
+    (error, socket, message) =>
+      this.logger.error({ err: error, socket: socket.id }, `${message} failed`),
+  );
+
   afterInit(server: PushServer): void {
     this.hub.attach(server);
   }
@@ -37,6 +46,7 @@ export class StoryGateway
     const token =
       typeof auth === 'object' && auth !== null ? (auth as { token?: unknown }).token : undefined;
     this.subscriptions.connect(socket.id, token);
+    for (const [message, listener] of this.listeners) socket.on(message as 'subscribe', listener);
   }
 
   /** Nest hears each socket's `disconnect` already: one listener per socket serves both. */
@@ -44,28 +54,6 @@ export class StoryGateway
     this.subscriptions.disconnect(socket.id);
     // The reason is socket.io's own, from a fixed set (never the client's words).
     this.metrics.disconnects.inc({ reason: reason ?? 'unknown' });
-  }
-
-  // What a client sends is untrusted: body and ack stay `unknown` until the service has checked them
-  // against the protocol (ClientToServerEvents).
-  @SubscribeMessage('subscribe')
-  onSubscribe(
-    @ConnectedSocket() socket: PushSocket,
-    @MessageBody() body: unknown,
-    @Ack() ack: unknown,
-  ): void {
-    this.subscriptions.subscribe(socket.id, body, ack).catch((error: unknown) => {
-      this.logger.error({ err: error, socket: socket.id }, 'subscribe failed');
-    });
-  }
-
-  @SubscribeMessage('unsubscribe')
-  onUnsubscribe(
-    @ConnectedSocket() socket: PushSocket,
-    @MessageBody() body: unknown,
-    @Ack() ack: unknown,
-  ): void {
-    this.subscriptions.unsubscribe(socket.id, body, ack);
   }
 
   /** Stop taking sockets, tell the connected ones to go elsewhere, and let them go. */

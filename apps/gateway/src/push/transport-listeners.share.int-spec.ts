@@ -13,6 +13,14 @@ interface Emitter {
 const EVENTS = ['error', 'ready', 'packet', 'drain', 'close'] as const;
 
 const transportOf = (socket: ServerSocket) => socket.conn.transport as unknown as Emitter;
+/** The `ws` WebSocket under a WebSocket transport. */
+const webSocketOf = (socket: ServerSocket) =>
+  (
+    socket.conn.transport as unknown as {
+      socket: Emitter & { rawListeners(e: string): { name: string }[] };
+    }
+  ).socket;
+const WEBSOCKET_EVENTS = ['message', 'close', 'error'] as const;
 
 /** Each of the five events' listeners on a transport. */
 const listenersOf = (transport: Emitter) => EVENTS.map((event) => transport.listeners(event));
@@ -86,5 +94,40 @@ describe('engine.io sockets sharing their transport listeners', () => {
     transport.emit('error', new Error('a broken pipe'));
     await expect(reason).resolves.toBe('transport error');
     expect(transport.listeners('error')).not.toContain(onError);
+  });
+
+  it('gives every WebSocket the same three listeners, and none of the upgrade’s', async () => {
+    const first = connect(['websocket']);
+    await expectEventually(() => expect(first.connected).toBe(true));
+    const second = connect(['polling', 'websocket']);
+    await expectEventually(() => expect(second.io.engine?.transport.name).toBe('websocket'));
+    const [a, b] = world.extra.sockets;
+    await expectEventually(() => expect(transportOf(b).name).toBe('websocket'));
+    const listeners = [a, b].map((socket) =>
+      WEBSOCKET_EVENTS.map((event) => webSocketOf(socket).rawListeners(event)),
+    );
+    for (const each of listeners) expect(each.map((l) => l.length)).toEqual([1, 1, 1]);
+    expect(new Set(listeners.flat(2)).size).toBe(3);
+    expect(listeners.flat(2).map((l) => l.name)).not.toContain('onUpgradeError');
+  });
+
+  it('closes the socket for an error of its WebSocket', async () => {
+    const client = connect(['websocket']);
+    await expectEventually(() => expect(client.connected).toBe(true));
+    const [socket] = world.extra.sockets;
+    const reason = new Promise((resolve) => socket.once('disconnect', resolve));
+    webSocketOf(socket).emit('error', new Error('a broken frame'));
+    await expect(reason).resolves.toBe('transport error');
+  });
+
+  it('closes the socket when its WebSocket closes, and hears that close once', async () => {
+    const client = connect(['websocket']);
+    await expectEventually(() => expect(client.connected).toBe(true));
+    const [socket] = world.extra.sockets;
+    const ws = webSocketOf(socket);
+    const reason = new Promise((resolve) => socket.once('disconnect', resolve));
+    client.io.engine.close();
+    await expect(reason).resolves.toBe('transport close');
+    expect(ws.listeners('close')).toHaveLength(0);
   });
 });
