@@ -152,9 +152,14 @@ function fanoutLines({ fanout }: Inputs): string[] {
       orNa(m.livefeed.rssPerSubscriber),
       orNa(m.baseline?.rssPerSubscriber),
     ]);
+    rows.push([
+      '  heap used per idle subscriber',
+      orNa(m.livefeed.heapPerSubscriber),
+      orNa(m.baseline?.heapPerSubscriber),
+    ]);
     if (m.livefeed.cold)
       rows.push([
-        `  the first ${n(m.livefeed.sockets)}, on a fresh server`,
+        `  RSS per subscriber of the first ${n(m.livefeed.sockets)}, on a fresh server`,
         orNa(m.livefeed.cold.rssPerSubscriber),
         orNa(m.baseline?.cold?.rssPerSubscriber),
       ]);
