@@ -79,8 +79,8 @@ async function round(
   await openAll(ctx, system, layout(ctx, 'idle'), what);
   const after = await sample();
   return {
-    before: { rss: before.rss, heapUsed: before.heapUsed },
-    after: { rss: after.rss, heapUsed: after.heapUsed },
+    before,
+    after,
     rssPerSubscriber: roundTo((after.rss - before.rss) / P.idle),
     heapPerSubscriber: roundTo((after.heapUsed - before.heapUsed) / P.idle),
   };
