@@ -29,7 +29,7 @@ const base = {
 module.exports = {
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,bench}/**/*.spec.ts'] },
-    { ...base, displayName: 'int', testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'], slowTestThreshold: 30 },
+    { ...base, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,bench}/**/*.int-spec.ts'], slowTestThreshold: 30 },
     { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], slowTestThreshold: 60 },
     // The fault suite (docs/faults.md): its short form in every run, LIVEFEED_FAULTS=full the full one.
     {

@@ -18,6 +18,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { describeMachine } from './lib/machine';
+import { benchNats } from './lib/nats';
 import {
   BENCHES,
   type BenchName,
@@ -106,6 +107,8 @@ async function main(): Promise<number> {
   let failed = false;
   if (!REPORT_ONLY) {
     await settle();
+    // One NATS server for the whole run; each bench gets it in NATS_URL.
+    const nats = await benchNats();
     const machine = await describeMachine();
     writeFileSync(path.join(RESULTS, 'machine.json'), JSON.stringify(machine, null, 2) + '\n');
     console.log(
@@ -137,6 +140,7 @@ async function main(): Promise<number> {
       steps,
     };
     writeFileSync(path.join(RESULTS, 'run.json'), JSON.stringify(run, null, 2) + '\n');
+    await nats.close();
   }
   const file = writeBenchReport(loadInputs(), __dirname);
   console.log(`\nbench: wrote ${path.relative(process.cwd(), file)}`);

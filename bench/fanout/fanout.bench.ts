@@ -82,6 +82,7 @@ async function main(): Promise<void> {
       profiles,
       seconds: round((wallClock() - began) / 1000),
       load: bench.load,
+      nats: bench.nats,
     });
   } finally {
     cleanups.disarm();

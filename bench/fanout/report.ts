@@ -18,6 +18,8 @@ export interface Extra {
   profiles: Profiles;
   seconds: number;
   load: string[];
+  /** Which NATS server the run used. */
+  nats: string;
 }
 
 export function report(r: Results, extra: Extra): void {
@@ -27,7 +29,7 @@ export function report(r: Results, extra: Extra): void {
     ...windowsTable(r),
     '',
     '`machine` is the busy time of all cores (200 = both), `steal` the part of it the hypervisor gave to other guests, `other` the part neither a listed process nor steal accounts for (other processes, kernel); ' +
-      '`nats` and `postgres` count every such process on the machine.',
+      "`nats` is the run's NATS server (with `NATS_URL` set, every nats-server on the machine), `postgres` every postgres process on the machine.",
     ...bySecondTable(r),
     ...healthLines(r, extra.health),
     ...loggedLines(extra.logged),
@@ -39,7 +41,12 @@ export function report(r: Results, extra: Extra): void {
   writeReport(
     'fanout',
     {
-      machine: { cores: os.cpus().length, node: process.version, loadAverageAtStart: extra.load },
+      machine: {
+        cores: os.cpus().length,
+        node: process.version,
+        loadAverageAtStart: extra.load,
+        nats: extra.nats,
+      },
       params: P,
       targets: TARGET,
       results: r,
@@ -61,7 +68,7 @@ function header(extra: Extra): string[] {
     `# bench/fanout (${new Date().toISOString()})`,
     '',
     `${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}, load average at start ${extra.load.join(' ')}; ` +
-      `ingest and gateway as real processes on NATS + PostgreSQL; ${P.workers} client processes (${P.client} clients); whole run ${extra.seconds} s.${quick}`,
+      `ingest and gateway as real processes on NATS (${extra.nats}) + PostgreSQL; ${P.workers} client processes (${P.client} clients); whole run ${extra.seconds} s.${quick}`,
     '',
     'Latency = receipt in a client process − publish time stamped in the id (livefeed: JetStream publish → ingest → PostgreSQL → events stream → gateway → socket; ' +
       'baseline: socket.io emit → socket). Deliveries/s = events received ÷ (last receipt − first publish).',

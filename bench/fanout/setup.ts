@@ -14,6 +14,7 @@ import { createTestDatabase } from '@livefeed/common/testing';
 import { PipelinedPublisher } from '@livefeed/messaging';
 import type { AppProcess } from '../../test/support/processes';
 import { type CpuGroups, pidsNamed } from '../lib/cpu';
+import { type BenchNats, benchNats } from '../lib/nats';
 import type { Ctx, System } from './context';
 import { Baseline } from './harness/baseline';
 import { inspectorUrl, startBuilt, stopApp, warnings } from './harness/gateway';
@@ -59,6 +60,8 @@ export interface Bench {
   readonly systems: System[];
   /** The load average when the run started. */
   readonly load: string[];
+  /** Which NATS server the run used (bench/lib/nats.ts). */
+  readonly nats: string;
   /** The apps' logged warnings and the ingest consumer's state, read before cleaning up. */
   finish(): Promise<{
     logged: Record<string, Record<string, number>>;
@@ -73,7 +76,8 @@ export async function setUp(cleanups: Cleanups): Promise<Bench> {
   const load = os.loadavg().map((l) => l.toFixed(2));
   log(`root ${root}; ${os.cpus().length} cores; load average ${load.join(' ')}`);
 
-  const { nc, env } = await startStores(cleanups, root, subjects);
+  const { nc, env, nats } = await startStores(cleanups, root, subjects);
+  log(`NATS: ${nats.label}`);
   const ingest = await startBuilt('ingest', env, P.ingestEntry);
   cleanups.add(() => stopApp(ingest));
   const stories = await fileStories(nc, subjects);
@@ -96,7 +100,7 @@ export async function setUp(cleanups: Cleanups): Promise<Bench> {
     baseline,
     pool,
     tap: tapEvents(nc, subjects),
-    cpu: cpuGroups(ingest, gateway, pool, baseline),
+    cpu: cpuGroups(ingest, gateway, pool, baseline, nats),
     spread: stories.spread,
     template: stories.template,
     stormEvents: stories.events.filter((e): e is StoredEvent => e.storyId === 'storm'),
@@ -107,6 +111,7 @@ export async function setUp(cleanups: Cleanups): Promise<Bench> {
     ctx,
     systems: baseline ? ['livefeed', 'baseline'] : ['livefeed'],
     load,
+    nats: nats.label,
     finish: async () => ({
       logged: { gateway: warnings(gateway), ingest: warnings(ingest) },
       health: await ingestHealth(nc, subjects).catch(() => undefined),
@@ -115,14 +120,16 @@ export async function setUp(cleanups: Cleanups): Promise<Bench> {
 }
 
 /**
- * A database of the run's own, and NATS; the cleanups drop the database, delete the run's two
- * streams and close the connection. `env` is what the apps are started with.
+ * A database of the run's own, and NATS (bench/lib/nats.ts: a nats-server of the run's own unless
+ * `NATS_URL` names one); the cleanups drop the database, delete the run's two streams, close the
+ * connection and stop the run's nats-server. `env` is what the apps are started with.
  */
 async function startStores(cleanups: Cleanups, root: string, subjects: Subjects) {
-  const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+  const nats = await benchNats();
+  cleanups.add(() => nats.close());
   const db = await createTestDatabase();
   cleanups.add(() => db.drop());
-  const nc = await connect({ servers: natsUrl });
+  const nc = await connect({ servers: nats.url });
   cleanups.add(async () => {
     const jsm = await jetstreamManager(nc);
     for (const name of [subjects.reportsStream, subjects.eventsStream]) {
@@ -133,10 +140,10 @@ async function startStores(cleanups: Cleanups, root: string, subjects: Subjects)
   const env = {
     DATABASE_URL: db.url,
     LIVEFEED_SUBJECT_ROOT: root,
-    NATS_URL: natsUrl,
+    NATS_URL: nats.url,
     LIVEFEED_LOG_LEVEL: 'info',
   };
-  return { nc, env };
+  return { nc, env, nats };
 }
 
 /**
@@ -193,9 +200,10 @@ function cpuGroups(
   gateway: AppProcess,
   pool: WorkerPool,
   baseline: Baseline | undefined,
+  nats: BenchNats,
 ): Record<System, CpuGroups> {
   const shared: CpuGroups = {
-    nats: () => pidsNamed('nats-server'),
+    nats: () => nats.pids(),
     postgres: () => pidsNamed('postgres'),
     clients: () => pool.pids,
   };

@@ -23,6 +23,7 @@ import { type AppProcess, startApp } from '../../test/support/processes';
 import { summarise } from '../lib/stats';
 import { arg, writeReport } from '../lib/report';
 import { cpuLine, cpuPercent, cpuSample, pidsNamed, type CpuGroups } from '../lib/cpu';
+import { benchNats } from '../lib/nats';
 
 const N = arg('reports', 50_000);
 const M = arg('stories', 500);
@@ -172,12 +173,14 @@ async function main(): Promise<void> {
     .join(' ');
   const db = await createTestDatabase();
   const root = `bench${randomBytes(3).toString('hex')}`;
-  const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
+  const nats = await benchNats();
+  const nc = await connect({ servers: nats.url });
   const ingest = await startApp(
     'ingest',
     {
       DATABASE_URL: db.url,
       LIVEFEED_SUBJECT_ROOT: root,
+      NATS_URL: nats.url,
     },
     { execArgv: process.env.INGEST_NODE_ARGS?.split(' ').filter(Boolean) ?? [] },
   );
@@ -191,7 +194,7 @@ async function main(): Promise<void> {
     const groups: CpuGroups = {
       ingest: () => [ingest.child.pid ?? 0, ...(second ? [second.child.pid ?? 0] : [])],
       postgres: () => pidsNamed('postgres'),
-      nats: () => pidsNamed('nats-server'),
+      nats: () => nats.pids(),
     };
     const fullRun = async (reports: Rpt[]) => {
       const watch = new Watch(nc, root);
@@ -220,7 +223,11 @@ async function main(): Promise<void> {
     // gate looks at the stream for most reports (docs/architecture.md, "Several ingest processes").
     let shared: { reportsPerSec: number; cpuPercent: Record<string, number> } | undefined;
     if (SHARED > 0) {
-      second = await startApp('ingest', { DATABASE_URL: db.url, LIVEFEED_SUBJECT_ROOT: root });
+      second = await startApp('ingest', {
+        DATABASE_URL: db.url,
+        LIVEFEED_SUBJECT_ROOT: root,
+        NATS_URL: nats.url,
+      });
       const run = await fullRun(makeReports(`s${prefix}`, SHARED, M));
       shared = { reportsPerSec: Math.round(run.throughput), cpuPercent: run.cpu };
     }
@@ -228,7 +235,7 @@ async function main(): Promise<void> {
     const full = summarise(w1.latencies);
     const fixed = summarise(w2.latencies);
     const result = {
-      machine: { cores: cpus().length, node: process.version },
+      machine: { cores: cpus().length, node: process.version, nats: nats.label },
       params: { reports: N, stories: M, rate: RATE, rateSeconds: RATE_SECONDS, batch: 500 },
       baselineInsertRowsPerSec: Math.round(baseline),
       fullSpeed: { reportsPerSec: Math.round(throughput), latencyMs: full, cpuPercent: cpu },
@@ -248,7 +255,7 @@ async function main(): Promise<void> {
     const md = [
       `# bench/ingest (${new Date().toISOString()})`,
       '',
-      `${N} reports across ${M} stories; fixed rate ${RATE}/s for ${RATE_SECONDS} s; ${result.machine.cores} cores; load average at start ${loadAtStart}.`,
+      `${N} reports across ${M} stories; fixed rate ${RATE}/s for ${RATE_SECONDS} s; ${result.machine.cores} cores; load average at start ${loadAtStart}; NATS: ${nats.label}.`,
       '',
       '| measure | value | target |',
       '| --- | --- | --- |',
@@ -273,6 +280,7 @@ async function main(): Promise<void> {
     await second?.stop();
     await nc.drain();
     await db.drop();
+    await nats.close();
   }
 }
 

@@ -19,7 +19,6 @@ export interface Machine {
 
 const ADMIN_URL =
   process.env.LIVEFEED_TEST_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
 async function postgresVersion(): Promise<string> {
   const pg = new Client({ connectionString: ADMIN_URL });
@@ -34,12 +33,17 @@ async function postgresVersion(): Promise<string> {
   }
 }
 
+/** The version of the NATS server the benchmarks use (bench/lib/nats.ts), and which one it is. */
 async function natsVersion(): Promise<string> {
   try {
-    const nc = await connect({ servers: NATS_URL, timeout: 3_000 });
+    const nc = await connect({
+      servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+      timeout: 3_000,
+    });
     const v = nc.info?.version ?? '?';
     await nc.close();
-    return v;
+    const which = process.env.LIVEFEED_BENCH_NATS;
+    return which ? `${v} (${which})` : v;
   } catch (e) {
     return `unreachable (${e instanceof Error ? e.message : String(e)})`;
   }

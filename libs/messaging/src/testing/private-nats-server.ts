@@ -11,6 +11,11 @@ export interface PrivateNatsConfig {
   readonly env?: Readonly<Record<string, string>>;
 }
 
+export interface PrivateNatsOptions {
+  /** More of the server's environment, e.g. `GOMAXPROCS` (how many cores Go's scheduler uses). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 /**
  * A nats-server with JetStream of the test's own, on a free port with a throw-away store, so that
  * a test can stop and restart NATS without disturbing anyone else's server. With a configuration
@@ -24,17 +29,27 @@ export class PrivateNatsServer {
     private readonly storeDir: string,
     private readonly config?: PrivateNatsConfig,
     private readonly monitorPort?: number,
+    private readonly env: Readonly<Record<string, string>> = {},
   ) {}
 
-  static async start(config?: PrivateNatsConfig): Promise<PrivateNatsServer> {
+  static async start(
+    config?: PrivateNatsConfig,
+    options: PrivateNatsOptions = {},
+  ): Promise<PrivateNatsServer> {
     const server = new PrivateNatsServer(
       await freePort(),
       mkdtempSync(join(tmpdir(), 'livefeed-nats-')),
       config,
       config ? await freePort() : undefined,
+      options.env,
     );
     await server.restart();
     return server;
+  }
+
+  /** The server's process id while it runs. */
+  get pid(): number | undefined {
+    return this.process?.pid;
   }
 
   get url(): string {
@@ -48,7 +63,7 @@ export class PrivateNatsServer {
     this.process = spawn(
       'nats-server',
       [...args, '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir],
-      { stdio: 'ignore', env: { ...process.env, ...this.config?.env } },
+      { stdio: 'ignore', env: { ...process.env, ...this.env, ...this.config?.env } },
     );
     await expectEventually(() => canConnect(this.port), { timeoutMs: 10_000 });
   }
