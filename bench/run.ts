@@ -109,7 +109,7 @@ async function main(): Promise<number> {
     await settle();
     // One NATS server for the whole run; each bench gets it in NATS_URL.
     const nats = await benchNats();
-    const machine = await describeMachine();
+    const machine = await describeMachine(nats);
     writeFileSync(path.join(RESULTS, 'machine.json'), JSON.stringify(machine, null, 2) + '\n');
     console.log(
       `bench: ${machine.cores} cores (${machine.cpuModel}), load average ${machine.loadAverage.join(' ')}`,

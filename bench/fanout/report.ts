@@ -29,7 +29,7 @@ export function report(r: Results, extra: Extra): void {
     ...windowsTable(r),
     '',
     '`machine` is the busy time of all cores (200 = both), `steal` the part of it the hypervisor gave to other guests, `other` the part neither a listed process nor steal accounts for (other processes, kernel); ' +
-      "`nats` is the run's NATS server (with `NATS_URL` set, every nats-server on the machine), `postgres` every postgres process on the machine.",
+      "`nats` is the run's NATS server (with `NATS_URL` set by hand, every nats-server on the machine), `postgres` every postgres process on the machine.",
     ...bySecondTable(r),
     ...healthLines(r, extra.health),
     ...loggedLines(extra.logged),

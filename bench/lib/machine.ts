@@ -5,6 +5,7 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { connect } from '@nats-io/transport-node';
 import { Client } from 'pg';
+import type { BenchNats } from './nats';
 
 export interface Machine {
   readonly cores: number;
@@ -34,23 +35,19 @@ async function postgresVersion(): Promise<string> {
 }
 
 /** The version of the NATS server the benchmarks use (bench/lib/nats.ts), and which one it is. */
-async function natsVersion(): Promise<string> {
+async function natsVersion(nats: BenchNats): Promise<string> {
   try {
-    const nc = await connect({
-      servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-      timeout: 3_000,
-    });
+    const nc = await connect({ servers: nats.url, timeout: 3_000 });
     const v = nc.info?.version ?? '?';
     await nc.close();
-    const which = process.env.LIVEFEED_BENCH_NATS;
-    return which ? `${v} (${which})` : v;
+    return `${v} (${nats.label})`;
   } catch (e) {
     return `unreachable (${e instanceof Error ? e.message : String(e)})`;
   }
 }
 
-export async function describeMachine(): Promise<Machine> {
-  const [postgres, nats] = await Promise.all([postgresVersion(), natsVersion()]);
+export async function describeMachine(natsServer: BenchNats): Promise<Machine> {
+  const [postgres, nats] = await Promise.all([postgresVersion(), natsVersion(natsServer)]);
   return {
     cores: cpus().length,
     cpuModel: cpus()[0]?.model.trim() ?? '?',

@@ -39,9 +39,9 @@ describe('benchNats', () => {
     try {
       expect(nats.label).toBe('a nats-server of its own, GOMAXPROCS=1');
       expect(environOf(pid)).toContain('GOMAXPROCS=1');
-      // The apps a bench starts, and the machine description, find it in the environment.
+      // The apps and benches started from here find it in the environment.
       expect(process.env.NATS_URL).toBe(nats.url);
-      expect(process.env.LIVEFEED_BENCH_NATS).toBe(nats.label);
+      expect(JSON.parse(process.env.LIVEFEED_BENCH_NATS ?? '')).toEqual({ label: nats.label, pid });
       const nc = await connect({ servers: nats.url });
       expect(nc.info?.jetstream).toBe(true);
       await nc.close();
@@ -76,6 +76,24 @@ describe('benchNats', () => {
       expect(process.env.NATS_URL).toBeUndefined();
     },
   );
+
+  it('hands its server on to a bench started from here: same URL, label and process', async () => {
+    delete process.env.NATS_URL;
+    process.env.LIVEFEED_BENCH_NATS_PROCS = '1';
+    const parent = await benchNats();
+    try {
+      // What a child process (`npm run bench` → one bench) sees: the environment it inherited.
+      const child = await benchNats();
+      expect(child.url).toBe(parent.url);
+      expect(child.label).toBe(parent.label);
+      // Its CPU is that server's alone, not every nats-server's on the machine.
+      expect(child.pids()).toEqual(parent.pids());
+      await child.close();
+      expect(alive(parent.pids()[0])).toBe(true);
+    } finally {
+      await parent.close();
+    }
+  });
 
   it('with NATS_URL set uses that server as it is and leaves it running', async () => {
     const url = saved.url ?? 'nats://127.0.0.1:4222';

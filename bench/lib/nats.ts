@@ -7,7 +7,8 @@
  * of a core at 2,000 reports/s (bench/README.md, "NATS on a shared machine").
  *
  * `npm run bench` starts one for the whole run and hands it to each benchmark in `NATS_URL`, with
- * `LIVEFEED_BENCH_NATS` saying what it is; the apps a benchmark starts inherit both.
+ * `LIVEFEED_BENCH_NATS` saying what it is and which process (JSON: `{ label, pid }`); the apps a
+ * benchmark starts inherit both.
  */
 import { PrivateNatsServer } from '@livefeed/messaging/testing/private-nats-server';
 import { pidsNamed } from './cpu';
@@ -21,13 +22,24 @@ export interface BenchNats {
   close(): Promise<void>;
 }
 
+/** What `LIVEFEED_BENCH_NATS` hands on: a server started by `benchNats` in a parent process. */
+interface HandedOn {
+  readonly label: string;
+  readonly pid: number;
+}
+
 export async function benchNats(): Promise<BenchNats> {
   const given = process.env.NATS_URL;
   if (given) {
+    const handedOn = process.env.LIVEFEED_BENCH_NATS;
+    const { label, pid } = handedOn
+      ? (JSON.parse(handedOn) as HandedOn)
+      : { label: `${given} (NATS_URL)`, pid: undefined };
     return {
       url: given,
-      label: process.env.LIVEFEED_BENCH_NATS ?? `${given} (NATS_URL)`,
-      pids: () => pidsNamed('nats-server'),
+      label,
+      // A server named only by its URL may be any of the machine's.
+      pids: () => (pid === undefined ? pidsNamed('nats-server') : [pid]),
       close: () => Promise.resolve(),
     };
   }
@@ -41,12 +53,13 @@ export async function benchNats(): Promise<BenchNats> {
     env: { GOMAXPROCS: String(procs) },
   });
   const label = `a nats-server of its own, GOMAXPROCS=${procs}`;
+  const pid = server.pid ?? 0;
   process.env.NATS_URL = server.url;
-  process.env.LIVEFEED_BENCH_NATS = label;
+  process.env.LIVEFEED_BENCH_NATS = JSON.stringify({ label, pid } satisfies HandedOn);
   return {
     url: server.url,
     label,
-    pids: () => (server.pid === undefined ? [] : [server.pid]),
+    pids: () => [pid],
     close: async () => {
       delete process.env.NATS_URL;
       delete process.env.LIVEFEED_BENCH_NATS;
